@@ -1,0 +1,73 @@
+# The two commands: `make run` (set up everything, then start the bot) and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+
+export PYTHONPATH := $(CURDIR)
+export ACTION_PORT ?= 5055
+export RASA_PORT ?= 5005
+# Rasa's usage telemetry would send data out of the clinic: always off.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL ?= 3
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONWARNINGS ?= ignore::DeprecationWarning
+
+.PHONY: help install pipeline train migrate run shell validate lint unit conversation-test nlu-test test eval lock clean
+
+help:
+	@echo "make run    set up everything on first use, then start the bot on http://127.0.0.1:$(RASA_PORT)"
+	@echo "make test   lint, unit tests, data validation, training, conversation tests, held-out NLU check"
+	@echo "make shell  chat with the bot in the terminal (rasa shell with the action server)"
+	@echo "make train | validate | eval | migrate | lock | clean"
+
+$(VENV)/.installed: requirements.lock scripts/install.sh
+	@scripts/install.sh
+
+install: $(VENV)/.installed
+
+pipeline: install
+	@$(PY) -m bot.nlu.spacy_pipeline --if-missing
+
+train: pipeline
+	@scripts/train.sh
+
+migrate: install
+	@$(PY) -m bot.storage.migrate
+
+run: train migrate
+	@exec scripts/run.sh
+
+shell: train migrate
+	@exec scripts/shell.sh
+
+validate: install
+	@$(PY) -m bot.tools.validate
+
+lint: install
+	@$(VENV)/bin/ruff check bot actions tests scripts
+
+unit: pipeline
+	@$(PY) -m pytest -q tests
+
+conversation-test: train
+	@$(RASA) test core --stories tests/stories --model "$$(cat models/CURRENT)" \
+		--endpoints endpoints.yml --fail-on-prediction-errors --out results/core --no-plot
+
+nlu-test: train
+	@$(PY) -m bot.tools.nlu_holdout --model "$$(cat models/CURRENT)" --data tests/nlu/holdout.yml
+
+# Order as in CI: lint -> unit tests -> rasa data validate -> train -> conversation tests -> held-out NLU.
+test: lint unit validate train conversation-test nlu-test
+	@echo "make test: all checks passed"
+
+eval: pipeline
+	@$(PY) -m bot.tools.risk_eval
+
+lock:
+	@$(VENV)/bin/pip freeze --exclude-editable > requirements.lock && echo "requirements.lock updated"
+
+clean:
+	rm -rf models results pipelines .pytest_cache

@@ -1,0 +1,4 @@
+"""The action server (rasa-sdk): `rasa run actions --actions actions`."""
+from actions.escalation import ActionEscalate  # noqa: F401
+from actions.handoff import ActionRequestHuman  # noqa: F401
+from actions.fallback import ActionFallback  # noqa: F401

@@ -1,0 +1,78 @@
+"""action_escalate: runs right after utter_crisis (the resources and the payload, sent by the Rasa server).
+
+It adds what the message showed besides the main category, records an urgent handoff, says whether a
+person can join now, asks whether they are safe, ends any form, and marks the conversation as at risk.
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import channel_of, get_logger, latest_risk
+from bot.language import looks_spanish
+from bot.profile import ProfileError, current_profile
+from bot.risk import resources
+from bot.risk.detector import CATEGORIES
+from bot.storage.db import StorageError
+from bot.storage.handoffs import request_handoff
+
+logger = get_logger(__name__)
+
+
+def risk_from_tracker(tracker: Tracker) -> Dict[str, Any]:
+    """The verdict for the latest message: the detector's, else the classifier's risk intent."""
+    risk = latest_risk(tracker)
+    category = risk.get("category")
+    if category not in CATEGORIES:
+        intent = str(((tracker.latest_message or {}).get("intent") or {}).get("name") or "")
+        category = intent[len("risk_"):] if intent.startswith("risk_") else None
+    if category not in CATEGORIES:
+        # Reached without a fresh verdict (e.g. a story replay): keep the last known category.
+        category = tracker.get_slot("risk_category") or "suicide"
+    urgency = risk.get("urgency") if risk.get("urgency") in ("imminent", "urgent") else "urgent"
+    return {"category": category, "urgency": urgency, "subject": risk.get("subject"),
+            "also": [c for c in risk.get("also") or [] if c in CATEGORIES]}
+
+
+class ActionEscalate(Action):
+    def name(self) -> Text:
+        return "action_escalate"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        risk = risk_from_tracker(tracker)
+        text = (tracker.latest_message or {}).get("text") or ""
+        extra = resources.extra_lines(risk["category"], risk["also"], spanish=looks_spanish(text),
+                                      veteran=" vet" in f" {text.lower()}")
+        if extra:
+            dispatcher.utter_message(text=" ".join(extra))
+        dispatcher.utter_message(text=await self._bring_in_a_person(tracker, risk))
+        dispatcher.utter_message(
+            text=resources.CHECK_IN_OTHER if risk["subject"] == "other" else resources.CHECK_IN_SELF)
+        logger.warning("escalation conversation=%s category=%s urgency=%s",
+                       tracker.sender_id, risk["category"], risk["urgency"])
+        # Any form in progress ends here and does not resume by itself.
+        events: List[EventType] = [SlotSet("risk_active", True), ActiveLoop(None)]
+        if "requested_slot" in (domain.get("slots") or {}):
+            events.append(SlotSet("requested_slot", None))
+        return events
+
+    async def _bring_in_a_person(self, tracker: Tracker, risk: Dict[str, Any]) -> str:
+        try:
+            await asyncio.to_thread(
+                request_handoff, tracker.sender_id, channel_of(tracker), "risk", risk["urgency"], risk["category"])
+        except StorageError as exc:
+            logger.error("urgent handoff NOT recorded conversation=%s: %s", tracker.sender_id, exc)
+            return resources.HANDOFF_FAILED
+        try:
+            profile = current_profile()
+        except ProfileError:
+            return resources.HANDOFF_STAFFED
+        if profile.is_staffed(datetime.now(timezone.utc)):
+            return resources.HANDOFF_STAFFED
+        return resources.HANDOFF_UNSTAFFED.format(staffed_hours=profile.as_slots()["staffed_hours"])

@@ -1,0 +1,41 @@
+"""Renders the domain's responses with the clinic profile, inside the Rasa server.
+
+Answers use `{program_name}`, `{program_phone}`, ... (see ClinicProfile.as_slots). Filling them here
+rather than in a session-start action keeps every answer, and above all the crisis reply, working when
+the action server is down. Slots of the same name in the tracker win over the profile.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, Optional, Text
+
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.profile import ProfileError, current_profile
+
+logger = logging.getLogger(__name__)
+
+
+def profile_values() -> Dict[str, str]:
+    try:
+        return current_profile().as_slots()
+    except ProfileError as exc:  # `make run` checks the profile first; this only guards a later edit
+        logger.error("clinic profile unusable, answers will lack its details: %s", exc)
+        return {}
+
+
+class ProfileNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
+    """Rasa's own response generator, with the clinic profile's values available to every response."""
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None,
+                 **_: Any) -> None:
+        super().__init__((domain or Domain.empty()).responses)
+
+    async def generate(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text,
+                       **kwargs: Any) -> Optional[Dict[Text, Any]]:
+        values: Dict[str, Any] = profile_values()
+        values.update({k: v for k, v in tracker.current_slot_values().items() if v is not None})
+        return self.generate_from_slots(utter_action, values, output_channel, **kwargs)

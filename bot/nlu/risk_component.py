@@ -1,0 +1,119 @@
+"""The risk detector as a Rasa NLU component: runs on every message, last, and its verdict wins.
+
+It sits after DIET, the ResponseSelector and the FallbackClassifier so nothing can overwrite it:
+- the detector fires: the intent becomes `risk_<category>` with confidence 1.0;
+- only the classifier (the second net) says `risk_<category>`: that stands, with urgency "urgent",
+  unless the detector read the same words as an idiom, a negation, a resolved past event or a question
+  about the program, in which case the next non-risk intent is used;
+- every parse carries a `risk` entry (the verdict) that actions read from `tracker.latest_message`, and a
+  risk message carries the entities risk_category, risk_urgency and risk_subject, which fill the slots
+  that `utter_crisis` is rendered with by the Rasa server itself.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_CONFIDENCE,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.risk.detector import RiskDetector, default_detector, rules_fingerprint
+
+RISK_KEY = "risk"
+RISK_INTENT_PREFIX = "risk_"
+FALLBACK_INTENT = "nlu_fallback"
+
+
+def risk_intent(category: str) -> str:
+    return f"{RISK_INTENT_PREFIX}{category}"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class RiskSignalDetector(GraphComponent):
+    """Deterministic risk detection (bot/risk/rules.yml) that overrides the statistical classifier."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        # The rules live outside the graph: a change to them must invalidate cached training results.
+        return rules_fingerprint()
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "RiskSignalDetector":
+        return cls(default_detector())
+
+    def __init__(self, detector: RiskDetector) -> None:
+        self.detector = detector
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._process_one(message)
+        return messages
+
+    def _process_one(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        verdict = self.detector.detect(text)
+        risk = {**verdict.as_dict(), "source": "detector" if verdict.is_risk else None}
+        intent = message.get(INTENT) or {}
+        ranking = list(message.get(INTENT_RANKING_KEY) or [])
+
+        if verdict.is_risk:
+            name = risk_intent(verdict.category)
+            self._set_intent(message, name, [r for r in ranking if r.get(INTENT_NAME_KEY) != name])
+        elif str(intent.get(INTENT_NAME_KEY) or "").startswith(RISK_INTENT_PREFIX):
+            if verdict.set_aside or verdict.mention:
+                # The detector understood the risk words as harmless here; take the best other intent.
+                rest = [r for r in ranking
+                        if not str(r.get(INTENT_NAME_KEY)).startswith(RISK_INTENT_PREFIX)
+                        and r.get(INTENT_NAME_KEY) != FALLBACK_INTENT]
+                if rest:
+                    message.set(INTENT, rest[0], add_to_output=True)
+                    message.set(INTENT_RANKING_KEY, rest, add_to_output=True)
+                risk["classifier_overruled"] = intent.get(INTENT_NAME_KEY)
+            else:
+                category = str(intent[INTENT_NAME_KEY])[len(RISK_INTENT_PREFIX):]
+                risk.update(is_risk=True, category=category, urgency="urgent", subject=None,
+                            source="classifier")
+        message.set(RISK_KEY, risk, add_to_output=True)
+        if risk["is_risk"]:
+            self._set_entities(message, risk, len(text))
+
+    def _set_entities(self, message: Message, risk: Dict[str, Any], length: int) -> None:
+        values = {"risk_category": risk["category"], "risk_urgency": risk["urgency"],
+                  "risk_subject": risk.get("subject") or "self"}
+        kept = [e for e in message.get(ENTITIES) or [] if e.get(ENTITY_ATTRIBUTE_TYPE) not in values]
+        for entity, value in values.items():
+            kept.append({ENTITY_ATTRIBUTE_TYPE: entity, ENTITY_ATTRIBUTE_VALUE: value, ENTITY_ATTRIBUTE_START: 0,
+                         ENTITY_ATTRIBUTE_END: length, ENTITY_ATTRIBUTE_CONFIDENCE: 1.0,
+                         EXTRACTOR: type(self).__name__})
+        message.set(ENTITIES, kept, add_to_output=True)
+
+    @staticmethod
+    def _set_intent(message: Message, name: str, rest: List[Dict[str, Any]]) -> None:
+        top = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+        message.set(INTENT, top, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [top] + rest, add_to_output=True)

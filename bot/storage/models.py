@@ -1,0 +1,35 @@
+"""Tables the project owns. Rasa's tracker store keeps the conversations themselves."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, DateTime, Integer, String, Text
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+URGENCIES = ("imminent", "urgent", "routine")
+HANDOFF_STATUSES = ("waiting", "claimed", "closed")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Handoff(Base):
+    """A conversation that a person on staff should take over."""
+
+    __tablename__ = "handoffs"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(64), nullable=False, default="unknown")
+    reason = Column(String(64), nullable=False)  # e.g. "risk", "asked_for_person", "not_understood"
+    category = Column(String(64), nullable=True)  # the risk category when reason == "risk"
+    urgency = Column(String(16), nullable=False, default="routine")
+    status = Column(String(16), nullable=False, default="waiting", index=True)
+    claimed_by = Column(String(255), nullable=True)
+    note = Column(Text, nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+    closed_at = Column(DateTime(timezone=True), nullable=True)

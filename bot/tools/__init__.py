@@ -1,0 +1,1 @@
+"""Command-line tools: evaluation of the risk detector, the held-out NLU check."""

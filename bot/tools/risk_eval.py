@@ -1,0 +1,118 @@
+"""`make eval`: the risk detector on the held-out corpus: recall, false positives, time per message."""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List
+
+import yaml
+
+from bot.risk.detector import CATEGORIES, RiskDetector, default_detector
+from bot.settings import ROOT
+
+CORPUS = ROOT / "tests" / "risk" / "corpus.yml"
+RECALL_TARGET = 1.0
+FALSE_POSITIVE_LIMIT = 0.03
+
+
+@dataclass
+class Report:
+    misses: List[dict]
+    false_positives: List[dict]
+    wrong_category: List[tuple]
+    per_category: Dict[str, Counter]
+    per_kind: Dict[str, Counter]
+    n_risk: int
+    n_safe: int
+    timings_ms: List[float]
+
+    @property
+    def recall(self) -> float:
+        return 1 - len(self.misses) / self.n_risk
+
+    @property
+    def false_positive_rate(self) -> float:
+        return len(self.false_positives) / self.n_safe
+
+
+def load_corpus(path: Path = CORPUS) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def evaluate(detector: RiskDetector, corpus: dict) -> Report:
+    misses, fps, wrong = [], [], []
+    per_category: Dict[str, Counter] = defaultdict(Counter)
+    per_kind: Dict[str, Counter] = defaultdict(Counter)
+    timings = []
+    for item in corpus["risk"]:
+        t0 = time.perf_counter()
+        verdict = detector.detect(item["text"])
+        timings.append((time.perf_counter() - t0) * 1000)
+        per_category[item["category"]]["total"] += 1
+        if not verdict.is_risk:
+            misses.append(item)
+            continue
+        per_category[item["category"]]["caught"] += 1
+        if verdict.category == item["category"]:
+            per_category[item["category"]]["category_right"] += 1
+        else:
+            wrong.append((item, verdict.category))
+    for item in corpus["non_risk"]:
+        t0 = time.perf_counter()
+        verdict = detector.detect(item["text"])
+        timings.append((time.perf_counter() - t0) * 1000)
+        per_kind[item["kind"]]["total"] += 1
+        if verdict.is_risk:
+            per_kind[item["kind"]]["flagged"] += 1
+            fps.append({**item, "got": verdict.category, "rules": [h.rule for h in verdict.hits]})
+    return Report(misses, fps, wrong, per_category, per_kind, len(corpus["risk"]), len(corpus["non_risk"]), timings)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def main(argv: List[str] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", type=Path, default=CORPUS,
+                        help="labelled corpus to score (default: tests/risk/corpus.yml)")
+    args = parser.parse_args(argv)
+    corpus_path = args.corpus if args.corpus.is_absolute() or args.corpus.exists() else ROOT / args.corpus
+    detector = default_detector()
+    report = evaluate(detector, load_corpus(corpus_path))
+    print(f"risk detector on {_shown(corpus_path)} ({report.n_risk} risk, {report.n_safe} non-risk messages)")
+    print(f"{'category':<20}{'messages':>9}{'recall':>9}{'right category':>16}")
+    for cat in CATEGORIES:
+        c = report.per_category.get(cat, Counter())
+        if c["total"]:
+            print(f"{cat:<20}{c['total']:>9}{c['caught'] / c['total']:>9.1%}{c['category_right'] / c['total']:>16.1%}")
+    print(f"{'all':<20}{report.n_risk:>9}{report.recall:>9.1%}")
+    print(f"\n{'non-risk kind':<20}{'messages':>9}{'false pos.':>11}")
+    for kind, c in sorted(report.per_kind.items()):
+        print(f"{kind:<20}{c['total']:>9}{c['flagged'] / c['total']:>11.1%}")
+    print(f"{'all':<20}{report.n_safe:>9}{report.false_positive_rate:>11.1%}")
+    ts = sorted(report.timings_ms)
+    print(f"\ntime per message: median {statistics.median(ts):.3f} ms, "
+          f"p95 {ts[int(len(ts) * 0.95)]:.3f} ms, max {ts[-1]:.3f} ms")
+    for m in report.misses:
+        print(f"MISSED [{m['category']}] {m['text']}")
+    for item, got in report.wrong_category:
+        print(f"WRONG CATEGORY [{item['category']} -> {got}] {item['text']}")
+    for f in report.false_positives:
+        print(f"FALSE POSITIVE [{f['kind']} -> {f['got']} via {','.join(f['rules'])}] {f['text']}")
+    ok = report.recall >= RECALL_TARGET and report.false_positive_rate < FALSE_POSITIVE_LIMIT
+    print(f"\ntargets: recall {RECALL_TARGET:.0%}, false positives under {FALSE_POSITIVE_LIMIT:.0%}: "
+          f"{'met' if ok else 'NOT met'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

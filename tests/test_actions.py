@@ -1,0 +1,96 @@
+"""Actions: escalation records an urgent handoff and never fails the person; handoff; fallback."""
+import asyncio
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.escalation import ActionEscalate
+from actions.fallback import ActionFallback
+from actions.handoff import ActionRequestHuman
+from bot.storage.handoffs import open_handoffs
+
+DOMAIN = {"slots": {"risk_active": {}}}
+
+
+def run(action, tracker, domain=DOMAIN):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, domain))
+    return dispatcher.messages, events
+
+
+def texts(messages):
+    return " ".join(m.get("text") or "" for m in messages)
+
+
+def test_escalation_records_an_urgent_handoff_and_asks_about_safety(project_db, make_tracker):
+    risk = {"is_risk": True, "category": "overdose", "urgency": "imminent", "subject": "self", "also": ["suicide"]}
+    messages, events = run(ActionEscalate(), make_tracker("i took all my pills", "risk_overdose", risk))
+    (handoff,) = open_handoffs(project_db)
+    assert (handoff.reason, handoff.category, handoff.urgency) == ("risk", "overdose", "imminent")
+    assert handoff.conversation_id == "test-user" and handoff.channel == "rest"
+    said = texts(messages)
+    assert "988" in said  # the second category that fired adds its own number
+    assert "automated assistant" in said and "Are you safe right now?" in said
+    assert {"event": "slot", "name": "risk_active", "value": True, "timestamp": None} in events
+    assert any(e.get("event") == "active_loop" and e.get("name") is None for e in events)
+
+
+def test_escalation_still_helps_when_the_database_is_down(tmp_path, monkeypatch, make_tracker):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}")
+    risk = {"is_risk": True, "category": "suicide", "urgency": "urgent", "subject": "self"}
+    messages, events = run(ActionEscalate(), make_tracker("kms", "risk_suicide", risk))
+    assert "numbers above" in texts(messages)
+    assert events[0]["name"] == "risk_active"
+
+
+def test_escalation_adds_spanish_lifeline_for_spanish_messages(project_db, make_tracker):
+    risk = {"is_risk": True, "category": "suicide", "urgency": "urgent", "subject": "self"}
+    messages, _ = run(ActionEscalate(), make_tracker("me quiero morir, ya no puedo", "risk_suicide", risk))
+    assert "AYUDA al 988" in texts(messages)
+
+
+def test_escalation_from_the_classifier_alone_uses_the_intent(project_db, make_tracker):
+    messages, _ = run(ActionEscalate(), make_tracker("something", "risk_abuse", {"is_risk": False}))
+    (handoff,) = open_handoffs(project_db)
+    assert (handoff.category, handoff.urgency) == ("abuse", "urgent")
+
+
+def test_someone_else_at_risk_gets_asked_about_both(project_db, make_tracker):
+    risk = {"is_risk": True, "category": "overdose", "urgency": "imminent", "subject": "other"}
+    messages, _ = run(ActionEscalate(), make_tracker("my son isn't breathing", "risk_overdose", risk))
+    assert "Are you and they safe right now?" in texts(messages)
+
+
+def test_asking_for_a_person_queues_a_routine_handoff(project_db, make_tracker):
+    messages, _ = run(ActionRequestHuman(), make_tracker("can i talk to a real person", "human_handoff"))
+    (handoff,) = open_handoffs(project_db)
+    assert (handoff.reason, handoff.urgency) == ("asked_for_person", "routine")
+    assert "911" in texts(messages) and "988" in texts(messages)
+
+
+def test_asking_for_a_person_after_a_risk_signal_stays_urgent(project_db, make_tracker):
+    tracker = make_tracker("person", "human_handoff", slots={"risk_active": True, "risk_urgency": "imminent",
+                                                              "risk_category": "suicide"})
+    run(ActionRequestHuman(), tracker)
+    (handoff,) = open_handoffs(project_db)
+    assert (handoff.reason, handoff.urgency, handoff.category) == ("risk", "imminent", "suicide")
+
+
+@pytest.mark.parametrize("previous, expect", [
+    ([], "didn't understand"),
+    (["nlu_fallback"], "talk with a person"),
+    (["out_of_scope"], "talk with a person"),
+    (["faq", "nlu_fallback"], "talk with a person"),
+    (["nlu_fallback", "faq"], "didn't understand"),
+])
+def test_second_miss_in_a_row_offers_a_person(make_tracker, previous, expect):
+    events = [{"event": "user", "parse_data": {"intent": {"name": i}}} for i in previous]
+    messages, _ = run(ActionFallback(), make_tracker("blorp", "nlu_fallback", events=events))
+    assert expect in texts(messages)
+    if expect == "talk with a person":
+        assert messages[0]["buttons"][0]["payload"] == "/human_handoff"
+
+
+def test_out_of_scope_says_what_the_bot_can_do(make_tracker):
+    messages, _ = run(ActionFallback(), make_tracker("what's the weather", "out_of_scope"))
+    assert "outside what I can help with" in texts(messages) and "988" in texts(messages)

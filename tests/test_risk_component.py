@@ -1,0 +1,72 @@
+"""The NLU component: the detector's verdict wins over the classifier, in both directions."""
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.risk_component import RiskSignalDetector
+
+
+@pytest.fixture(scope="module")
+def component(detector):
+    return RiskSignalDetector(detector)
+
+
+def parse(component, text, intent="faq", confidence=0.9, ranking=None):
+    message = Message(data={"text": text})
+    top = {"name": intent, "confidence": confidence}
+    message.set("intent", top, add_to_output=True)  # as DIET leaves it
+    message.set("intent_ranking", ranking or [top, {"name": "greet", "confidence": 0.05}], add_to_output=True)
+    component.process([message])
+    return message.as_dict(only_output_properties=True)
+
+
+def entity_values(parsed):
+    return {e["entity"]: e["value"] for e in parsed.get("entities", [])}
+
+
+def test_detector_overrides_the_classifier(component):
+    parsed = parse(component, "do you take aetna? also i want to kill myself tonight", intent="faq")
+    assert parsed["intent"] == {"name": "risk_suicide", "confidence": 1.0}
+    assert parsed["intent_ranking"][0]["name"] == "risk_suicide"
+    assert entity_values(parsed) == {"risk_category": "suicide", "risk_urgency": "imminent", "risk_subject": "self"}
+    assert parsed["risk"]["is_risk"] and parsed["risk"]["source"] == "detector"
+
+
+def test_someone_else_at_risk_is_marked_other(component):
+    parsed = parse(component, "my brother is not breathing", intent="greet")
+    assert entity_values(parsed)["risk_subject"] == "other"
+    assert parsed["intent"]["name"] == "risk_overdose"
+
+
+def test_classifier_alone_still_escalates(component):
+    ranking = [{"name": "risk_violence", "confidence": 0.8}, {"name": "faq", "confidence": 0.1}]
+    parsed = parse(component, "qwerty zxcv", intent="risk_violence", confidence=0.8, ranking=ranking)
+    assert parsed["intent"]["name"] == "risk_violence"
+    assert parsed["risk"]["source"] == "classifier"
+    assert entity_values(parsed) == {"risk_category": "violence", "risk_urgency": "urgent", "risk_subject": "self"}
+
+
+def test_classifier_is_overruled_when_the_detector_read_it_as_harmless(component):
+    ranking = [{"name": "risk_suicide", "confidence": 0.7}, {"name": "affirm", "confidence": 0.2}]
+    parsed = parse(component, "i'm not suicidal", intent="risk_suicide", confidence=0.7, ranking=ranking)
+    assert parsed["intent"]["name"] == "affirm"
+    assert not parsed["risk"]["is_risk"]
+    assert parsed["risk"]["classifier_overruled"] == "risk_suicide"
+    assert not entity_values(parsed)
+
+
+def test_ordinary_messages_carry_a_negative_verdict_and_no_entities(component):
+    parsed = parse(component, "how much does the program cost", intent="faq")
+    assert parsed["intent"]["name"] == "faq"
+    assert parsed["risk"]["is_risk"] is False
+    assert not entity_values(parsed)
+
+
+def test_rules_change_changes_the_fingerprint(tmp_path, monkeypatch):
+    from bot.risk import detector as det
+
+    copy = tmp_path / "rules.yml"
+    copy.write_bytes(det.RULES_PATH.read_bytes())
+    before = det.rules_fingerprint(copy)
+    copy.write_text(copy.read_text() + "\n# a reviewed change\n")
+    assert det.rules_fingerprint(copy) != before
+    assert RiskSignalDetector.fingerprint_addon({}) == det.rules_fingerprint()

@@ -1,0 +1,295 @@
+"""Focused behaviours of the deterministic risk detector (bot/risk/detector.py + rules.yml).
+
+Every message here is written for this file: none is in tests/risk/corpus.yml or tests/risk/fresh.yml.
+The corpus test measures recall and false positives in bulk; these cases pin down the behaviours that
+matter one by one, so a rule change that breaks one of them says which.
+"""
+from pathlib import Path
+
+import pytest
+
+from bot.risk.detector import RiskDetector, Verdict
+
+
+def case(text, id_, **expected):
+    return pytest.param(text, expected, id=id_)
+
+
+def check(verdict: Verdict, expected: dict) -> None:
+    for key, value in expected.items():
+        got = getattr(verdict, key)
+        assert got == value, f"{key}: expected {value!r}, got {got!r} ({verdict.as_dict()})"
+
+
+# ---------------------------------------------------------------- slang and algospeak
+@pytest.mark.parametrize("text, expected", [
+    case("ngl i might kms this weekend", "kms", is_risk=True, category="suicide", subject="self"),
+    case("been thinking about unaliving myself a lot", "unalive", is_risk=True, category="suicide"),
+    case("lowkey considering the sewer slide option", "sewer-slide", is_risk=True, category="suicide"),
+    case("ive thought about ctb every day this month", "ctb", is_risk=True, category="suicide"),
+    case("s/h urges are through the roof tonight", "s-slash-h", is_risk=True, category="self_harm"),
+    case("relapsed on sh after 3 months", "sh-relapse", is_risk=True, category="self_harm"),
+    case("i think my cousin od'd in the car", "od-apostrophe-d", is_risk=True, category="overdose"),
+])
+def test_slang(detector, text, expected):
+    check(detector.detect(text), expected)
+
+
+# ---------------------------------------------------------------- misspellings and texting shorthand
+@pytest.mark.parametrize("text, expected", [
+    case("im so sucidal agian", "sucidal", is_risk=True, category="suicide"),
+    case("suicidle thoughts wont leave me alone", "suicidle", is_risk=True, category="suicide"),
+    case("i wanna kil my self", "kil-my-self", is_risk=True, category="suicide"),
+    case("i think i overdoes on my perc", "overdoes", is_risk=True, category="overdose"),
+    case("i took to many pils", "to-many-pils", is_risk=True, category="overdose"),
+    case("cant breath n my lips r tingling", "cant-breath", is_risk=True, category="medical_emergency"),
+    case("day 3 no booze and im shakin so hard", "dropped-g", is_risk=True,
+         category="withdrawal_danger"),
+    case("gonna hurt myself rn", "gonna-rn", is_risk=True, category="self_harm"),
+])
+def test_misspellings(detector, text, expected):
+    check(detector.detect(text), expected)
+
+
+# ---------------------------------------------------------------- emoji
+@pytest.mark.parametrize("text, expected", [
+    case("💊💊💊💊💊", "pill-emoji-row", is_risk=True, category="suicide"),
+    case("💊💊 bye everyone", "pill-emoji-goodbye", is_risk=True, category="suicide"),
+    case("😭😭 cant keep doing this", "sob-emoji-despair", is_risk=True, category="suicide"),
+    case("**kms**", "markdown-around-slang", is_risk=True, category="suicide"),
+    case("lol that meme 😂", "laughing-emoji-alone", is_risk=False),
+])
+def test_emoji(detector, text, expected):
+    check(detector.detect(text), expected)
+
+
+# ---------------------------------------------------------------- indirect statements
+@pytest.mark.parametrize("text, expected", [
+    case("i wont be around next week so it doesnt matter", "wont-be-around-next-week",
+         is_risk=True, category="suicide"),
+    case("the world would be better off if i vanished", "better-off-without-me",
+         is_risk=True, category="suicide"),
+    case("pretty sure my family would be happier if i was dead", "happier-if-dead", is_risk=True, category="suicide"),
+    case("been giving away all my things to friends this week", "giving-things-away",
+         is_risk=True, category="suicide", urgency="imminent"),
+    case("how many advil would kill a person", "lethal-dose-question", is_risk=True, category="suicide",
+         urgency="imminent"),
+    case("whats the lethal amount of benadryl", "lethal-amount", is_risk=True, category="suicide"),
+    case("i keep googling painless ways to die", "method-search", is_risk=True, category="suicide"),
+    case("theres no point anymore", "no-point", is_risk=True, category="suicide"),
+    case("i just want it all to stop forever", "want-it-to-stop", is_risk=True, category="suicide"),
+    case("i wont be around next week, im on a trip with my sister", "away-for-a-reason", is_risk=False),
+])
+def test_indirect_statements(detector, text, expected):
+    check(detector.detect(text), expected)
+
+
+# ---------------------------------------------------------------- risk buried in a long message
+FILLER = ("so i wanted to ask about the evening track because my shift at the warehouse moved and i am not "
+          "sure if tuesdays still work for me, also my insurance card says something about prior auth. ")
+
+
+@pytest.mark.parametrize("tail, expected", [
+    case("i took 30 of my sleeping pills an hour ago", "overdose-at-end", is_risk=True, category="overdose",
+         urgency="imminent"),
+    case("lately ive been making plans to kill myself", "plan-at-end", is_risk=True, category="suicide",
+         urgency="imminent"),
+    case("thanks for reading all this", "nothing-at-end", is_risk=False),
+])
+def test_risk_at_the_end_of_a_long_message(detector, tail, expected):
+    text = FILLER * (3000 // len(FILLER) + 1) + tail
+    assert len(text) > 3000
+    check(detector.detect(text), expected)
+
+
+# ---------------------------------------------------------------- someone else at risk
+@pytest.mark.parametrize("text, expected", [
+    case("my brother just told me hes going to kill himself tonight", "brother-suicidal",
+         is_risk=True, category="suicide", subject="other", urgency="imminent"),
+    case("my girlfriend swallowed a whole bottle of her xanax", "girlfriend-overdose",
+         is_risk=True, category="overdose", subject="other"),
+    case("my boyfriend isnt breathing, how do i give him narcan", "narcan-for-boyfriend",
+         is_risk=True, category="overdose", subject="other", urgency="imminent"),
+    case("my roommate is having a seizure and wont stop shaking", "roommate-seizure",
+         is_risk=True, category="medical_emergency", subject="other"),
+    case("my 14 yo daughter is cutting herself", "daughter-self-harm", is_risk=True, category="self_harm",
+         subject="other"),
+    case("my husband quit drinking and is hallucinating", "husband-withdrawal", is_risk=True,
+         category="withdrawal_danger", subject="other"),
+    case("grandpas face looks droopy on the left side", "grandpa-stroke", is_risk=True, category="medical_emergency",
+         subject="other"),
+    case("my stepdad is beating my mom right now", "witnessed-violence", is_risk=True, category="violence",
+         subject="other", urgency="imminent"),
+    case("my moms boyfriend touches my little sister", "sister-abused", is_risk=True, category="abuse",
+         subject="other"),
+])
+def test_someone_else(detector, text, expected):
+    check(detector.detect(text), expected)
+
+
+@pytest.mark.parametrize("text, expected", [
+    case("a guy at the meeting pulled a knife on me", "victim-is-writer", category="violence", subject="self"),
+    case("my landlord keeps my id and wont let me leave", "coerced-writer", category="abuse", subject="self"),
+    case("i pick at my skin until it bleeds", "writer-not-it", category="self_harm", subject="self"),
+])
+def test_writer_is_the_one_at_risk(detector, text, expected):
+    check(detector.detect(text), expected)
+
+
+# ---------------------------------------------------------------- urgency
+@pytest.mark.parametrize("text, expected", [
+    case("i have a plan to end my life this friday", "plan", category="suicide", urgency="imminent"),
+    case("i have the pills lined up on the table", "means-ready", category="suicide", urgency="imminent"),
+    case("loaded my rifle and im sitting in the truck", "loaded-gun", category="suicide", urgency="imminent"),
+    case("im going to end my life tonight", "timing", category="suicide", urgency="imminent"),
+    case("i took 20 tylenol an hour ago", "overdose-in-progress", category="overdose", urgency="imminent"),
+    case("my mom took all her pills and wont wake up", "unresponsive", category="overdose", urgency="imminent"),
+    case("im detoxing alone at home and my hands are shaking so bad", "withdrawal-now",
+         category="withdrawal_danger", urgency="imminent"),
+    case("sometimes i wish i could just disappear", "passive-wish", category="suicide", urgency="urgent"),
+    case("going to stop my klonopin on my own", "plan-to-stop-benzos", category="withdrawal_danger",
+         urgency="urgent"),
+])
+def test_urgency(detector, text, expected):
+    check(detector.detect(text), {"is_risk": True, **expected})
+
+
+# ---------------------------------------------------------------- must NOT fire
+@pytest.mark.parametrize("text", [
+    pytest.param("im dying to know when intake starts", id="idiom-dying-to-know"),
+    pytest.param("ugh the waiting is killing me haha", id="idiom-waiting-killing-me"),
+    pytest.param("my knees are killing me after that shift", id="idiom-body-part"),
+    pytest.param("my sponsor would kill me if she saw this lol", id="idiom-sponsor-would-kill-me"),
+    pytest.param("nearly had a heart attack opening the copay letter", id="idiom-heart-attack"),
+    pytest.param("i overdid it at the gym lol", id="idiom-overdid"),
+    pytest.param("how do i cut back on drinking without detox", id="idiom-cut-back"),
+    pytest.param("my phones about to die, call me later", id="idiom-phone-dying"),
+])
+def test_idioms_do_not_fire(detector, text):
+    verdict = detector.detect(text)
+    assert not verdict.is_risk, verdict.as_dict()
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("i'm not suicidal, just really stressed about money", id="not-suicidal"),
+    pytest.param("never been suicidal, i just want help with my drinking", id="never-suicidal"),
+    pytest.param("zero thoughts of harming myself or others", id="no-thoughts"),
+    pytest.param("i dont think im suicidal, just worn out", id="dont-think-suicidal"),
+    pytest.param("nope, no seizures and no shakes", id="no-seizures"),
+    pytest.param("i would never hurt my kids", id="never-hurt-kids"),
+])
+def test_negations_do_not_fire(detector, text):
+    verdict = detector.detect(text)
+    assert not verdict.is_risk, verdict.as_dict()
+
+
+@pytest.mark.parametrize("text, expected", [
+    case("im not ok i want to die", "not-ok-then-disclosure", is_risk=True, category="suicide"),
+    case("nobody knows im suicidal", "nobody-knows", is_risk=True, category="suicide"),
+    case("my legs cant stop shaking and its day 2 off the bottle", "cant-stop-is-not-negation",
+         is_risk=True, category="withdrawal_danger"),
+    case("i dont want to live like this anymore", "negation-inside-the-phrase", is_risk=True, category="suicide"),
+])
+def test_negation_does_not_hide_a_disclosure(detector, text, expected):
+    check(detector.detect(text), expected)
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("my grandfather died from an overdose back in 2009", id="grandfather-overdose-2009"),
+    pytest.param("my cousin overdosed a long time ago, shes doing fine now", id="cousin-long-ago"),
+    pytest.param("i had a withdrawal seizure years ago, thats why i want a medical detox", id="own-seizure-years-ago"),
+    pytest.param("i used to cut when i was a teenager", id="used-to-cut-as-teen"),
+    pytest.param("my ex used to hit me years ago but im safe now", id="past-abuse-resolved"),
+])
+def test_resolved_past_does_not_fire(detector, text):
+    verdict = detector.detect(text)
+    assert not verdict.is_risk, verdict.as_dict()
+
+
+@pytest.mark.parametrize("text, expected", [
+    case("i overdosed in 2019 and again an hour ago", "recent-beats-past", is_risk=True, category="overdose"),
+    case("im gonna shoot up that store i used to work at", "used-to-after-the-phrase", is_risk=True,
+         category="violence"),
+    case("i was raped years ago and i still cant sleep", "sexual-assault-counts-in-the-past", is_risk=True,
+         category="abuse"),
+])
+def test_past_markers_that_do_not_clear(detector, text, expected):
+    check(detector.detect(text), expected)
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("do you guys help people who've had suicidal thoughts?", id="suicidal-thoughts-question"),
+    pytest.param("do you offer groups for people who self harm", id="self-harm-groups"),
+    pytest.param("is benzo withdrawal dangerous?", id="withdrawal-danger-question"),
+    pytest.param("do you teach families what to do in an overdose", id="overdose-training"),
+    pytest.param("hi, do you work with sexual assault survivors?", id="survivors-question"),
+])
+def test_program_questions_are_a_mention_not_an_alarm(detector, text):
+    verdict = detector.detect(text)
+    assert not verdict.is_risk and verdict.mention, verdict.as_dict()
+
+
+@pytest.mark.parametrize("text, expected", [
+    case("do you take cigna? swallowed like 15 of my klonopin", "question-then-disclosure", is_risk=True,
+         category="overdose"),
+    case("can you help, he is not breathing", "help-request-is-not-a-program-question", is_risk=True,
+         category="medical_emergency"),
+    case("does iop help with my suicidal thoughts?", "own-thoughts-in-a-question", is_risk=True,
+         category="suicide"),
+])
+def test_questions_that_are_disclosures(detector, text, expected):
+    check(detector.detect(text), expected)
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("what time is the thursday group", id="faq-time"),
+    pytest.param("about 8 beers a night on weekdays", id="screening-drinks"),
+    pytest.param("i take 2 of my klonopin at night like my doctor said", id="screening-prescribed"),
+    pytest.param("i have a plan to stay sober this weekend", id="plan-to-stay-sober"),
+    pytest.param("is there a number for the nurse", id="number-is-not-numb"),
+    pytest.param("i feel numb most days", id="emotional-numbness"),
+])
+def test_ordinary_messages_do_not_fire(detector, text):
+    verdict = detector.detect(text)
+    assert not verdict.is_risk, verdict.as_dict()
+
+
+# ---------------------------------------------------------------- public API and the rules file
+def test_verdict_keeps_its_public_shape(detector):
+    verdict = detector.detect("i want to kill myself")
+    assert isinstance(verdict, Verdict)
+    assert verdict.is_risk and verdict.category == "suicide" and verdict.urgency in ("imminent", "urgent")
+    assert verdict.subject == "self" and isinstance(verdict.also, list) and verdict.hits
+    assert isinstance(verdict.set_aside, list) and verdict.mention is False
+    assert set(verdict.as_dict()) == {"is_risk", "category", "urgency", "subject", "also", "rules", "set_aside",
+                                      "mention"}
+
+
+def test_every_rule_says_why(detector):
+    for rule in detector._rules.values():
+        assert str(rule.get("why", "")).strip(), rule["id"]
+
+
+def test_an_unquoted_number_token_is_refused(detector, tmp_path: Path):
+    from bot.risk.detector import RULES_PATH
+
+    broken = RULES_PATH.read_text(encoding="utf-8").replace(
+        '      - "up to #num today"', "      - up to #num today")
+    assert broken != RULES_PATH.read_text(encoding="utf-8")
+    path = tmp_path / "rules.yml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(ValueError, match="#num"):
+        RiskDetector(detector.nlp, path)
+
+
+def test_median_time_is_under_a_millisecond(detector):
+    import statistics
+    import time
+
+    texts = ["do you take aetna", "i want to die", "my back is killing me", FILLER * 10 + "i took 30 pills"] * 25
+    timings = []
+    for text in texts:
+        t0 = time.perf_counter()
+        detector.detect(text)
+        timings.append((time.perf_counter() - t0) * 1000)
+    assert statistics.median(timings) < 1.0
