@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help install pipeline train migrate run shell validate lint unit conversation-test nlu-test test eval lock clean
+.PHONY: help install pipeline train migrate run shell validate lint unit integration conversation-test nlu-test test eval lock clean
 
 help:
 	@echo "make run    set up everything on first use, then start the bot on http://127.0.0.1:$(RASA_PORT)"
@@ -50,7 +50,10 @@ lint: install
 	@$(VENV)/bin/ruff check bot actions tests scripts
 
 unit: pipeline
-	@$(PY) -m pytest -q tests
+	@$(PY) -m pytest -q tests --ignore=tests/integration
+
+integration: train migrate
+	@$(PY) -m pytest -q tests/integration
 
 conversation-test: train
 	@$(RASA) test core --stories tests/stories --model "$$(cat models/CURRENT)" \
@@ -59,8 +62,9 @@ conversation-test: train
 nlu-test: train
 	@$(PY) -m bot.tools.nlu_holdout --model "$$(cat models/CURRENT)" --data tests/nlu/holdout.yml
 
-# Order as in CI: lint -> unit tests -> rasa data validate -> train -> conversation tests -> held-out NLU.
-test: lint unit validate train conversation-test nlu-test
+# Order as in CI: lint -> unit tests -> rasa data validate -> train -> conversation tests -> held-out NLU
+# -> the servers started for real.
+test: lint unit validate train conversation-test nlu-test integration
 	@echo "make test: all checks passed"
 
 eval: pipeline

@@ -3,7 +3,8 @@
 # Order: $PYTHON, python3.10 on PATH, pyenv's versions folder, common system locations.
 set -u
 
-is_py310() { "$1" -c 'import sys, venv; sys.exit(0 if sys.version_info[:2] == (3, 10) else 1)' >/dev/null 2>&1; }
+# Compare what the interpreter prints: a program that merely exits 0 is not a Python 3.10.
+is_py310() { [ "$("$1" -c 'import sys, venv; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "3.10" ]; }
 
 if [ -n "${PYTHON:-}" ]; then
   if is_py310 "$PYTHON"; then command -v "$PYTHON" || echo "$PYTHON"; exit 0; fi

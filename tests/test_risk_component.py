@@ -45,6 +45,14 @@ def test_classifier_alone_still_escalates(component):
     assert entity_values(parsed) == {"risk_category": "violence", "risk_urgency": "urgent", "risk_subject": "self"}
 
 
+def test_an_unsure_classifier_alone_does_not_escalate(component):
+    ranking = [{"name": "risk_self_harm", "confidence": 0.5}, {"name": "faq", "confidence": 0.4}]
+    parsed = parse(component, "do u get punished for relapsing", intent="risk_self_harm", confidence=0.5,
+                   ranking=ranking)
+    assert parsed["intent"]["name"] == "faq"
+    assert not parsed["risk"]["is_risk"] and not entity_values(parsed)
+
+
 def test_classifier_is_overruled_when_the_detector_read_it_as_harmless(component):
     ranking = [{"name": "risk_suicide", "confidence": 0.7}, {"name": "affirm", "confidence": 0.2}]
     parsed = parse(component, "i'm not suicidal", intent="risk_suicide", confidence=0.7, ranking=ranking)

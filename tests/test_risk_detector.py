@@ -233,7 +233,7 @@ def test_program_questions_are_a_mention_not_an_alarm(detector, text):
     case("do you take cigna? swallowed like 15 of my klonopin", "question-then-disclosure", is_risk=True,
          category="overdose"),
     case("can you help, he is not breathing", "help-request-is-not-a-program-question", is_risk=True,
-         category="medical_emergency"),
+         category="overdose", subject="other", urgency="imminent"),
     case("does iop help with my suicidal thoughts?", "own-thoughts-in-a-question", is_risk=True,
          category="suicide"),
 ])

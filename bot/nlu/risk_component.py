@@ -2,9 +2,10 @@
 
 It sits after DIET, the ResponseSelector and the FallbackClassifier so nothing can overwrite it:
 - the detector fires: the intent becomes `risk_<category>` with confidence 1.0;
-- only the classifier (the second net) says `risk_<category>`: that stands, with urgency "urgent",
-  unless the detector read the same words as an idiom, a negation, a resolved past event or a question
-  about the program, in which case the next non-risk intent is used;
+- only the classifier (the second net) says `risk_<category>`: that stands, with urgency "urgent", when
+  its confidence reaches `classifier_threshold` and the detector did not read the same words as an idiom,
+  a negation, a resolved past event or a question about the program; otherwise the next non-risk intent
+  is used (a statistical guess alone must not put a crisis card on "do you punish relapses?");
 - every parse carries a `risk` entry (the verdict) that actions read from `tracker.latest_message`, and a
   risk message carries the entities risk_category, risk_urgency and risk_subject, which fill the slots
   that `utter_crisis` is rendered with by the Rasa server itself.
@@ -51,7 +52,7 @@ class RiskSignalDetector(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {}
+        return {"classifier_threshold": 0.7}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -61,10 +62,11 @@ class RiskSignalDetector(GraphComponent):
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "RiskSignalDetector":
-        return cls(default_detector())
+        return cls(default_detector(), config.get("classifier_threshold", 0.7))
 
-    def __init__(self, detector: RiskDetector) -> None:
+    def __init__(self, detector: RiskDetector, classifier_threshold: float = 0.7) -> None:
         self.detector = detector
+        self.classifier_threshold = classifier_threshold
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -85,7 +87,8 @@ class RiskSignalDetector(GraphComponent):
             name = risk_intent(verdict.category)
             self._set_intent(message, name, [r for r in ranking if r.get(INTENT_NAME_KEY) != name])
         elif str(intent.get(INTENT_NAME_KEY) or "").startswith(RISK_INTENT_PREFIX):
-            if verdict.set_aside or verdict.mention:
+            confident = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0) >= self.classifier_threshold
+            if verdict.set_aside or verdict.mention or not confident:
                 # The detector understood the risk words as harmless here; take the best other intent.
                 rest = [r for r in ranking
                         if not str(r.get(INTENT_NAME_KEY)).startswith(RISK_INTENT_PREFIX)
@@ -94,6 +97,9 @@ class RiskSignalDetector(GraphComponent):
                     message.set(INTENT, rest[0], add_to_output=True)
                     message.set(INTENT_RANKING_KEY, rest, add_to_output=True)
                 risk["classifier_overruled"] = intent.get(INTENT_NAME_KEY)
+                if not rest:
+                    message.set(INTENT, {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0},
+                                add_to_output=True)
             else:
                 category = str(intent[INTENT_NAME_KEY])[len(RISK_INTENT_PREFIX):]
                 risk.update(is_risk=True, category=category, urgency="urgent", subject=None,

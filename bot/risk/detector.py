@@ -58,6 +58,10 @@ _SELF_OBJECT = {"me", "myself", "us", "kill_myself_slang"}
 _SELF_SUBJECT = {"i", "me", "myself", "we", "us", "kill_myself_slang"}
 _OTHER_SUBJECT = {"he", "she", "they", "himself", "herself", "themselves"}
 _PRONOUNS = {"he", "she", "they", "him", "her", "them", "someone", "somebody", "his", "their"}
+_PAST_SCOPE_BREAKS = {".", "!", "?", ";", ",", "but", "so", "because", "though", "although", "\n"}
+# Past-tense words for markers that are only past when the sentence is told in the past ("in high school").
+_PAST_TENSE = {"was", "were", "had", "did", "got", "went", "took", "made", "came", "saw", "told", "said", "left",
+               "felt", "ran", "fell", "broke", "gave", "knew", "thought", "od'd", "overdosed", "tried", "used"}
 _SENTENCE_BREAKS = {".", "!", "?", "\n"}
 # "can't stop shaking", "not ok, i want to die", "can't help thinking": the negation does not deny the phrase.
 _NEGATION_RELEASED_BY = {"stop", "help", "quit", "okay", "ok", "fine", "good", "well", "alright", "great"}
@@ -71,8 +75,13 @@ _QUESTION_OPENERS = {"do", "does", "did", "can", "could", "will", "would", "shou
                      "what", "whats", "what's", "how", "hows", "why", "when", "where", "who", "which", "any"}
 _QUESTION_PREAMBLE = {"hey", "hi", "hello", "hiya", "yo", "so", "also", "and", "ok", "okay", "um", "uh", "quick", "q",
                       "question", "sorry", "just", "wondering", "curious", "but", "oh", "well", "hola", ","}
-_NUM_RE = r"^(\d+|\d+\.\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|hundred|dozen|bunch|handful|lot|ton|whole|all|every|entire)$"
-_MANY_RE = r"^([5-9]|[1-9]\d+|[1-9]\d*0+,?\d*|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|hundred|dozen|bunch|handful|lot|ton|whole|entire|ton)$"
+_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+                 "seventeen eighteen nineteen twenty thirty forty fifty sixty hundred dozen").split()
+_HEAP_WORDS = "bunch handful lot ton whole entire".split()
+# #num: any number, in digits or words, or a quantity word ("a", "a bunch", "all").
+_NUM_RE = r"^(\d+|\d+\.\d+|" + "|".join(["a", "an", *_NUMBER_WORDS, *_HEAP_WORDS, "all", "every"]) + ")$"
+# #many: five or more, or a heap ("25", "twenty", "a handful", "the whole").
+_MANY_RE = r"^([5-9]|[1-9]\d+|[1-9]\d{0,2}(,\d{3})+|" + "|".join([*_NUMBER_WORDS[4:], *_HEAP_WORDS]) + ")$"
 
 
 # Words too common to decide whether a pattern is worth trying on a message.
@@ -228,7 +237,8 @@ class RiskDetector:
             self._check_rule(rule)
             self._rules[rule["id"]] = rule
             self.matcher.add(rule["id"], self._compile_all(rule["patterns"], rule["id"]))
-        for cue in ("past", "past_lead", "recent", "imminent", "idiom", "program_question", "other_subject"):
+        for cue in ("past", "past_lead", "past_told_in_past", "resolved", "recent", "imminent", "idiom",
+                    "program_question", "other_subject"):
             patterns = cues.get(cue) or []
             if patterns:
                 self.cue_matcher.add(cue, self._compile_all(patterns, f"cues.{cue}"))
@@ -454,13 +464,31 @@ class RiskDetector:
         if rule.get("negatable", True) and self._negated(doc, start):
             return "negated"
         left, right = self._sentence_bounds(doc, start, end)
-        in_sentence = lambda name: any(left <= s and e <= right for s, e in cues.get(name, []))  # noqa: E731
-        past = in_sentence("past") or any(left <= s and e <= start for s, e in cues.get("past_lead", []))
-        if rule.get("past_sensitive", True) and past and not in_sentence("recent"):
+        if rule.get("past_sensitive", True) and self._in_resolved_past(doc, start, end, cues):
             return "past"
         if rule.get("mention", False) and self._program_question(doc, start, left, right, cues):
             return "program_question"
         return None
+
+    def _in_resolved_past(self, doc, start: int, end: int, cues: Dict[str, List[Tuple[int, int]]]) -> bool:
+        """A past time marker in the phrase's own stretch of the sentence (up to a comma, "but", "so",
+        "because"; "and" keeps the time: "back in 2015 i was drinking and had a seizure"), or a resolution
+        anywhere in the sentence ("... but none since"), with no recent marker in that stretch ("... and
+        again last night"). "i want to die, i relapsed months ago" stays live."""
+        left = start
+        while left > 0 and doc[left - 1].norm_ not in _PAST_SCOPE_BREAKS:
+            left -= 1
+        right = end
+        while right < len(doc) and doc[right].norm_ not in _PAST_SCOPE_BREAKS:
+            right += 1
+        inside = lambda name: any(left <= s and e <= right for s, e in cues.get(name, []))  # noqa: E731
+        past = inside("past") or any(left <= s and e <= start for s, e in cues.get("past_lead", []))
+        if not past and inside("past_told_in_past"):
+            past = any(doc[i].lower_ in _PAST_TENSE or doc[i].lower_.endswith("ed") for i in range(left, right))
+        if not past:
+            sentence_left, sentence_right = self._sentence_bounds(doc, start, end)
+            past = any(sentence_left <= s and e <= sentence_right for s, e in cues.get("resolved", []))
+        return past and not inside("recent")
 
     def _program_question(self, doc, start: int, left: int, right: int,
                           cues: Dict[str, List[Tuple[int, int]]]) -> bool:

@@ -34,8 +34,14 @@ def predicted_label(parse: Dict) -> str:
 
 
 async def evaluate(model: str, examples: List[Tuple[str, str]]) -> List[Tuple[str, str, str]]:
-    from rasa.core.agent import Agent
+    import logging
 
+    from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
     agent = Agent.load(model)
     results = []
     for text, expected in examples:

@@ -1,0 +1,93 @@
+"""`make run`'s servers for real: they answer on REST, escalate, and stop together on SIGTERM.
+
+Needs the trained model (models/CURRENT), so `make test` runs this after training.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot.settings import ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def post(port: int, sender: str, message: str):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+                                 data=json.dumps({"sender": sender, "message": message}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.load(resp)
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    if not (ROOT / "models" / "CURRENT").exists():
+        pytest.fail("no trained model: run `make train` first")
+    tmp = tmp_path_factory.mktemp("run")
+    rasa_port, action_port = free_port(), free_port()
+    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port),
+           "DATABASE_URL": f"sqlite:///{tmp / 'iop.db'}", "TRACKER_DATABASE_URL": f"sqlite:///{tmp / 'tracker.db'}"}
+    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "bot.storage.migrate"], env=env, check=True, cwd=ROOT)
+    log = open(tmp / "run.log", "w")
+    proc = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail("run.sh exited early:\n" + Path(tmp / "run.log").read_text()[-3000:])
+        if "is running" in (tmp / "run.log").read_text():
+            break
+        time.sleep(1)
+    else:
+        proc.kill()
+        pytest.fail("servers did not start in time")
+    yield {"proc": proc, "rasa": rasa_port, "action": action_port, "db": tmp / "iop.db", "log": tmp / "run.log"}
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def texts(replies):
+    return " ".join(r.get("text", "") for r in replies)
+
+
+def test_hi_gets_the_greeting_with_the_clinic_name(servers):
+    replies = post(servers["rasa"], "it-greet", "hi")
+    said = texts(replies)
+    assert "Harbor Light Recovery" in said and "not a person or a clinician" in said and "911" in said
+
+
+def test_a_crisis_message_escalates_and_records_an_urgent_handoff(servers):
+    import sqlite3
+
+    replies = post(servers["rasa"], "it-crisis", "i took all my pills an hour ago")
+    payloads = [r["custom"] for r in replies if "custom" in r]
+    assert payloads == [{"escalation": {"category": "overdose", "urgency": "imminent"}}]
+    assert "911" in texts(replies) and "1-800-222-1222" in texts(replies)
+    rows = sqlite3.connect(servers["db"]).execute(
+        "select category, urgency, status from handoffs where conversation_id = 'it-crisis'").fetchall()
+    assert rows == [("overdose", "imminent", "waiting")]
+
+
+def test_an_ordinary_question_carries_no_escalation(servers):
+    replies = post(servers["rasa"], "it-faq", "how long does the program last")
+    assert replies and not any("custom" in r for r in replies)
+
+
+def test_sigterm_stops_both_servers(servers):
+    proc = servers["proc"]
+    os.kill(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=60)
+    for port in (servers["rasa"], servers["action"]):
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers"

@@ -1,0 +1,96 @@
+"""Set-up pieces a newcomer relies on: Python discovery, the tracker store, held-out data kept apart."""
+import os
+import subprocess
+import sys
+
+import yaml
+
+from bot.settings import ROOT
+
+
+def run_finder(**env):
+    return subprocess.run(["bash", str(ROOT / "scripts" / "find-python.sh")], capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=60)
+
+
+def test_finder_returns_a_python_310():
+    result = run_finder()
+    assert result.returncode == 0, result.stderr
+    version = subprocess.run([result.stdout.strip(), "--version"], capture_output=True, text=True).stdout
+    assert version.startswith("Python 3.10")
+
+
+def test_finder_rejects_a_wrong_python_in_one_clear_line():
+    result = run_finder(PYTHON="/bin/true")
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and "not a working Python 3.10" in result.stderr
+
+
+def test_finder_says_what_to_install_when_nothing_is_found(tmp_path):
+    # An empty PATH and HOME: no python3.10, no pyenv.
+    result = subprocess.run(["/bin/bash", str(ROOT / "scripts" / "find-python.sh")], capture_output=True,
+                            text=True, env={"PATH": str(tmp_path), "HOME": str(tmp_path)}, timeout=60)
+    if result.returncode == 0:  # a system /usr/bin/python3.10 exists on this machine
+        assert "3.10" in result.stdout or result.stdout.strip()
+    else:
+        assert "Python 3.10 not found" in result.stderr and "PYTHON=" in result.stderr
+
+
+def test_tracker_store_follows_the_database_url(tmp_path, monkeypatch):
+    from rasa.core.tracker_store import create_tracker_store
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import read_endpoint_config
+
+    from bot.storage.tracker_store import UrlSQLTrackerStore
+
+    db = tmp_path / "tracker.db"
+    monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("ACTION_PORT", "5055")
+    endpoint = read_endpoint_config(str(ROOT / "endpoints.yml"), "tracker_store")
+    store = create_tracker_store(endpoint, Domain.empty())
+    assert isinstance(store, UrlSQLTrackerStore)  # never Rasa's silent in-memory fallback
+    tracker = DialogueStateTracker.from_events("someone", [UserUttered("hello")])
+    import asyncio
+
+    asyncio.run(store.save(tracker))
+    again = asyncio.run(create_tracker_store(endpoint, Domain.empty()).retrieve("someone"))
+    assert again.latest_message.text == "hello" and db.exists()
+
+
+def training_texts():
+    texts = set()
+    for path in (ROOT / "data").glob("*.yml"):
+        for block in (yaml.safe_load(path.read_text()) or {}).get("nlu", []) or []:
+            for line in (block.get("examples") or "").splitlines():
+                if line.strip().startswith("- "):
+                    texts.add(line.strip()[2:].strip().lower())
+    return texts
+
+
+def test_held_out_sets_are_not_training_data():
+    train = training_texts()
+    holdout = yaml.safe_load((ROOT / "tests" / "nlu" / "holdout.yml").read_text())
+    held = {line.strip()[2:].strip().lower() for block in holdout["nlu"]
+            for line in block["examples"].splitlines() if line.strip().startswith("- ")}
+    corpus = yaml.safe_load((ROOT / "tests" / "risk" / "corpus.yml").read_text())
+    risk = {item["text"].strip().lower() for part in ("risk", "non_risk") for item in corpus[part]}
+    assert not held & train, sorted(held & train)
+    assert not risk & train, sorted(risk & train)
+
+
+def test_the_spacy_pipeline_path_in_config_is_the_one_built():
+    from bot.nlu.spacy_pipeline import PIPELINE_DIR
+
+    config = yaml.safe_load((ROOT / "config.yml").read_text())
+    spacy_nlp = next(c for c in config["pipeline"] if c["name"] == "SpacyNLP")
+    assert (ROOT / spacy_nlp["model"]).resolve() == PIPELINE_DIR.resolve()
+
+
+def test_risk_detector_runs_last_in_the_pipeline():
+    config = yaml.safe_load((ROOT / "config.yml").read_text())
+    assert config["pipeline"][-1]["name"] == "bot.nlu.risk_component.RiskSignalDetector"
+
+
+assert sys.version_info[:2] == (3, 10)
