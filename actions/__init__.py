@@ -2,3 +2,4 @@
 from actions.escalation import ActionEscalate  # noqa: F401
 from actions.handoff import ActionRequestHuman  # noqa: F401
 from actions.fallback import ActionFallback  # noqa: F401
+from actions.faq import ActionAnswerMore  # noqa: F401

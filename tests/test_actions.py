@@ -5,6 +5,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.escalation import ActionEscalate
+from actions.faq import ActionAnswerMore
 from actions.fallback import ActionFallback
 from actions.handoff import ActionRequestHuman
 from bot.storage.handoffs import open_handoffs
@@ -94,3 +95,25 @@ def test_second_miss_in_a_row_offers_a_person(make_tracker, previous, expect):
 def test_out_of_scope_says_what_the_bot_can_do(make_tracker):
     messages, _ = run(ActionFallback(), make_tracker("what's the weather", "out_of_scope"))
     assert "outside what I can help with" in texts(messages) and "988" in texts(messages)
+
+
+def faq_tracker(make_tracker, text, topic):
+    tracker = make_tracker(text, "faq")
+    tracker.latest_message["response_selector"] = {
+        "default": {"response": {"intent_response_key": f"faq/{topic}"}}}
+    return tracker
+
+
+def test_a_second_question_in_the_same_message_is_answered(make_tracker):
+    messages, _ = run(ActionAnswerMore(), faq_tracker(make_tracker, "how much is it and do you take medicaid?", "cost"))
+    assert [m["response"] for m in messages] == ["utter_faq/insurance"]
+
+
+def test_an_unclear_second_question_is_asked_again(make_tracker):
+    messages, _ = run(ActionAnswerMore(), faq_tracker(make_tracker, "how much is it? what does it include?", "cost"))
+    assert "I answered your question about cost" in texts(messages)
+
+
+def test_a_single_question_adds_nothing(make_tracker):
+    messages, _ = run(ActionAnswerMore(), faq_tracker(make_tracker, "how much does it cost", "cost"))
+    assert messages == []

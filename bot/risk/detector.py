@@ -17,7 +17,8 @@ Pattern language used in rules.yml (one pattern is a space-separated sequence of
   #year       a year such as 2019
 
 Rule-level context (see the rules.yml header): `requires` names one or more `contexts` of which at
-least one must occur, not negated, in the message; `unless` names contexts that must not occur.
+least one must occur, not negated, in the message; `unless` names contexts that must not occur;
+`mention_only` rules never raise risk and only mark a mention inside a program question.
 """
 from __future__ import annotations
 
@@ -439,8 +440,8 @@ class RiskDetector:
         verdict.category = ranked[0]
         verdict.also = ranked[1:]
         verdict.urgency = "imminent" if any(imminent(h) for h in hits) else "urgent"
-        # Who is at risk: someone else if any phrase of the leading category is about another person
-        # ("how do i use narcan, my friend is not breathing"), the writer otherwise.
+        # Who is at risk: the reading of the leading category's phrases that is said most plainly
+        # ("how do i use narcan, my friend is not breathing": the friend, named, over "i").
         readings = [self._subject(doc, h, cues) for h in hits if h.category == verdict.category]
         strongest = max(strength for _, strength in readings)
         verdict.subject = next(subject for subject, strength in readings if strength == strongest)

@@ -1,0 +1,44 @@
+"""action_answer_more: after an FAQ answer, answer a second question asked in the same message."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.faq_topics import other_questions
+
+TOPIC_NAMES = {
+    "insurance": "insurance", "cost": "cost", "duration": "how long the program lasts",
+    "schedule": "the schedule", "working_during_iop": "working during the program", "relapse": "relapse",
+    "detox_first": "detox", "what_is_iop": "what IOP is", "levels_of_care": "levels of care",
+    "first_week": "the first week", "therapies": "the therapies", "mat": "medication",
+    "family": "family", "virtual": "the virtual option", "confidentiality": "privacy",
+}
+MAX_EXTRA_ANSWERS = 2
+
+
+def answered_topic(tracker: Tracker) -> str:
+    selectors = (tracker.latest_message or {}).get("response_selector") or {}
+    chosen = selectors.get("faq") or selectors.get("default") or {}
+    key = ((chosen.get("response") or {}).get("intent_response_key")) or ""
+    return key.split("/", 1)[1] if "/" in key else ""
+
+
+class ActionAnswerMore(Action):
+    def name(self) -> Text:
+        return "action_answer_more"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        answered = answered_topic(tracker)
+        text = (tracker.latest_message or {}).get("text") or ""
+        topics, unclear = other_questions(text, answered)
+        for topic in topics[:MAX_EXTRA_ANSWERS]:
+            dispatcher.utter_message(response=f"utter_faq/{topic}")
+        if unclear and not topics and answered:
+            dispatcher.utter_message(
+                text=f"I answered your question about {TOPIC_NAMES.get(answered, answered)}. If you asked "
+                     "something else too, please send it again on its own and I'll answer it.")
+        return []

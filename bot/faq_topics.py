@@ -1,0 +1,69 @@
+"""Finding a second question in one message ("how much is it and do you take medicaid?").
+
+The ResponseSelector answers the message's main topic. This splits the message into question segments
+and names the topic of each extra segment from a small keyword table, so the bot can answer it too, or,
+when the topic is unclear, say that it answered one question and ask for the other. Words, not a model:
+an extra answer is given only when exactly one topic's words appear in that segment.
+"""
+from __future__ import annotations
+
+import re
+from typing import List, Optional, Tuple
+
+TOPIC_WORDS = {
+    "insurance": ["insurance", "medicaid", "medicare", "masshealth", "aetna", "cigna", "blue cross", "bcbs",
+                  "tricare", "coverage", "covered", "cover it", "united", "my plan", "in network"],
+    "cost": ["cost", "price", "how much", "afford", "pay ", "paying", "payment", "sliding scale", "expensive",
+             "fee", "free", "$"],
+    "duration": ["how long is the program", "how long does it last", "how many weeks", "how many months",
+                 "how long will", "how long do i", "how long until"],
+    "schedule": ["schedule", "the hours", "what hours", "evening", "morning", "afternoon", "weekend", "what days", "what times",
+                 "what time", "hours a week", "days a week", "nights", "night groups"],
+    "working_during_iop": ["keep working", "keep my job", "my job", "still work", "go to work", "school",
+                           "take time off"],
+    "relapse": ["relapse", "use again", "slip up", "slipped"],
+    "detox_first": ["detox"],
+    "what_is_iop": ["what is iop", "what is an iop", "what's iop", "whats iop", "what does iop mean"],
+    "levels_of_care": ["php", "residential", "inpatient", "partial hospital"],
+    "first_week": ["first week", "first day", "intake", "orientation"],
+    "therapies": ["therapy", "therapies", "cbt", "dbt", "counseling", "groups like"],
+    "mat": ["suboxone", "subutex", "methadone", "vivitrol", "naltrexone", "buprenorphine", "medication",
+            "meds for"],
+    "family": ["family", "my wife", "my husband", "my parents", "loved one", "relatives"],
+    "virtual": ["virtual", "online", "zoom", "telehealth", "video", "from home"],
+    "confidentiality": ["confidential", "private", "privacy", "my employer", "my boss", "find out", "records"],
+}
+_SPLIT = re.compile(r"\?+|\s+(?:and also|also|plus|and|oh and|btw)\s+(?=(?:do|does|is|are|can|could|will|would|"
+                    r"how|what|when|where|which|who|why|any)\b)", re.IGNORECASE)
+_QUESTION_START = re.compile(r"^(do|does|is|are|can|could|will|would|how|what|when|where|which|who|why|any)\b",
+                             re.IGNORECASE)
+
+
+def question_segments(text: str) -> List[str]:
+    parts = [p.strip(" ,.;!") for p in _SPLIT.split(text or "")]
+    return [p for p in parts if len(p.split()) >= 2]
+
+
+def topic_of(segment: str) -> Optional[str]:
+    """The one FAQ topic whose words appear in the segment, or None when none or several do."""
+    low = f" {segment.lower()} "
+    found = [topic for topic, words in TOPIC_WORDS.items() if any(w in low for w in words)]
+    return found[0] if len(found) == 1 else None
+
+
+def other_questions(text: str, answered: str) -> Tuple[List[str], int]:
+    """After the `answered` topic: the other topics asked about, and how many other questions are unclear."""
+    segments = question_segments(text)
+    if len(segments) < 2:
+        return [], 0
+    clear: List[str] = []
+    unclear = 0
+    for segment in segments[1:] if topic_of(segments[0]) in (answered, None) else segments:
+        topic = topic_of(segment)
+        if topic == answered:
+            continue
+        if topic is None:
+            unclear += bool(_QUESTION_START.match(segment))
+        elif topic not in clear:
+            clear.append(topic)
+    return clear, unclear
