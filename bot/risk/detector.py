@@ -15,6 +15,8 @@ Pattern language used in rules.yml (one pattern is a space-separated sequence of
   #num        a number written in digits or words ("30", "thirty", "a bunch")
   #many       a number of five or more, or a heap word ("25", "twenty", "handful", "bunch", "whole")
   #year       a year such as 2019
+  #rate       a reading of 100 to 299 (a pulse of 140, a fever of 104)
+  #minor      an age under 18 in digits or words ("im 16", "she is five")
 
 Rule-level context (see the rules.yml header): `requires` names one or more `contexts` of which at
 least one must occur, not negated, in the message; `unless` names contexts that must not occur;
@@ -71,6 +73,28 @@ _BELIEF_VERBS = {"think", "believe", "feel", "guess", "reckon", "say", "mean"}
 _BELIEF_EXTRA = 3
 # A new subject ends the reach of a negation: "i'm not ok i want to die".
 _SUBJECT_PRONOUNS = {"i", "you", "he", "she", "they", "we"}
+# Words that only carry a negation on to the phrase ("no i haven't had any thoughts of hurting myself", "i don't
+# have a plan to hurt anyone", "never once in my whole life tried to ..."): when every word between the negation
+# and the phrase is one of these, the negation reaches up to _NEGATION_REACH words back.
+_NEGATION_BRIDGES = {
+    "any", "ever", "even", "once", "really", "actually", "honestly", "seriously", "truly", "at", "all", "whatsoever",
+    "single", "bit", "little", "a", "an", "the", "have", "has", "had", "having", "be", "been", "being", "feel",
+    "feeling", "felt", "thought", "thoughts", "think", "thinking", "of", "about", "plan", "plans", "planning", "urge",
+    "urges", "intention", "intentions", "intent", "desire", "desires", "wish", "idea", "ideas", "feelings", "to", "in",
+    "my", "whole", "life", "tried", "try", "trying", "attempt", "attempted", "history", "or", "nor", "either", "yet",
+    "recent", "current", "currently", "one", "family", "friends", "anyone", "anybody", "people", "kind", "sort", "do",
+    "did", "done"}
+_NEGATION_REACH = 10
+# "no seizures or hallucinations", "no thoughts of suicide or self harm": the negation covers each alternative.
+_COORDINATORS = {"or", "nor"}
+# "no, my dad hit me", "nope he said he'd kill me": "no" before a pronoun or possessive answers, it does not deny.
+_INTERJECTION_NEGATIONS = {"no", "nope", "nah"}
+_NOT_A_DETERMINER = {"my", "his", "her", "their", "our", "your", "i", "he", "she", "they", "we", "you", "it",
+                     "this", "that", "the", "im", "its", "someone", "somebody", "but"}
+# "i never wanted to die until tonight": a change of state after the phrase undoes the negation.
+_UNDOING_AFTER = {"until", "till", "til", "untill"}
+# "is there someone to talk to if i get suicidal thoughts": the writer inside a condition is a hypothetical.
+_CONDITIONAL = {"if", "whenever", "incase"}
 # How a sentence that asks something starts (after a greeting): "do you ...", "is detox dangerous".
 _QUESTION_OPENERS = {"do", "does", "did", "can", "could", "will", "would", "should", "may", "is", "are", "am", "r",
                      "what", "whats", "what's", "how", "hows", "why", "when", "where", "who", "which", "any"}
@@ -83,6 +107,8 @@ _HEAP_WORDS = "bunch handful lot ton whole entire".split()
 _NUM_RE = r"^(\d+|\d+\.\d+|" + "|".join(["a", "an", *_NUMBER_WORDS, *_HEAP_WORDS, "all", "every"]) + ")$"
 # #many: five or more, or a heap ("25", "twenty", "a handful", "the whole").
 _MANY_RE = r"^([5-9]|[1-9]\d+|[1-9]\d{0,2}(,\d{3})+|" + "|".join([*_NUMBER_WORDS[4:], *_HEAP_WORDS]) + ")$"
+_RATE_RE = r"^[12]\d\d$"
+_MINOR_RE = r"^([1-9]|1[0-7]|" + "|".join(_NUMBER_WORDS[:17]) + ")$"
 
 
 # Words too common to decide whether a pattern is worth trying on a message.
@@ -297,8 +323,8 @@ class RiskDetector:
     def _check_unquoted_hash(raw: str) -> None:
         """YAML reads " #num" in an unquoted item as a comment and silently cuts the pattern short."""
         for number, line in enumerate(raw.splitlines(), 1):
-            if re.match(r"""^\s*-\s+[^"'\s#].*\s#(num|many|year)\b""", line):
-                raise ValueError(f"rules.yml line {number}: quote a pattern that uses #num, #many or #year")
+            if re.match(r"""^\s*-\s+[^"'\s#].*\s#(num|many|year|rate|minor)\b""", line):
+                raise ValueError(f"rules.yml line {number}: quote a pattern that uses a # token (#num, #many, ...)")
 
     def _check_rule(self, rule: Dict[str, Any]) -> None:
         missing = {"id", "category", "urgency", "why", "patterns"} - set(rule)
@@ -326,6 +352,10 @@ class RiskDetector:
             options = [[{"NORM": {"REGEX": _MANY_RE}}]]
         elif word == "#year":
             options = [[{"NORM": {"REGEX": r"^(19|20)\d\d$"}}]]
+        elif word == "#rate":
+            options = [[{"NORM": {"REGEX": _RATE_RE}}]]
+        elif word == "#minor":
+            options = [[{"NORM": {"REGEX": _MINOR_RE}}]]
         elif word.startswith("@") and "|" not in word:
             if word[1:] not in self._sets:
                 raise ValueError(f"unknown set {word}")
@@ -399,7 +429,7 @@ class RiskDetector:
         for match_id, start, end in self.cue_matcher(doc):
             cues.setdefault(self.nlp.vocab.strings[match_id], []).append((start, end))
         present = {name[4:] for name, spans in cues.items() if name.startswith("ctx:")
-                   and any(not self._negated(doc, s) for s, _ in spans)}
+                   and any(not self._negated(doc, s, e) for s, e in spans)}
 
         verdict = Verdict()
         hits: List[Hit] = []
@@ -462,12 +492,13 @@ class RiskDetector:
         for s, e in cues.get("idiom", []):
             if s <= start and end <= e or (s < end and start < e and rule.get("idiom_overlap", True)):
                 return "idiom"
-        if rule.get("negatable", True) and self._negated(doc, start):
+        if rule.get("negatable", True) and self._negated(doc, start, end):
             return "negated"
         left, right = self._sentence_bounds(doc, start, end)
         if rule.get("past_sensitive", True) and self._in_resolved_past(doc, start, end, cues):
             return "past"
-        if rule.get("mention", False) and self._program_question(doc, start, left, right, cues):
+        if rule.get("mention", False) and self._program_question(doc, start, left, right, cues,
+                                                                   rule.get("imminent_cues", True)):
             return "program_question"
         return None
 
@@ -492,16 +523,31 @@ class RiskDetector:
         return past and not inside("recent")
 
     def _program_question(self, doc, start: int, left: int, right: int,
-                          cues: Dict[str, List[Tuple[int, int]]]) -> bool:
+                          cues: Dict[str, List[Tuple[int, int]]], takes_cues: bool = False) -> bool:
         """The phrase sits inside a question about the program or about people in general ("do you treat
         people who had suicidal thoughts?"), in the same sentence, after the question's frame, with no
         one named in between ("can you help, he's not breathing" is a disclosure, not a question)."""
         if not self._is_question(doc, left, right):
             return False
+        # The writer asking about themselves ("what if i ...", "is there someone if i get ...") with timing
+        # or means named ("... tonight", "... in my hand") is a disclosure after all.
+        now = takes_cues and any(left <= s and e <= right for s, e in cues.get("imminent", []))
         for s, e in cues.get("program_question", []):
             if not (left <= s <= start and e <= right):
                 continue
-            if any(doc[i].norm_ in self._pq_blockers for i in range(e, start)):
+            writer = any(doc[i].norm_ in self._self_person for i in range(s, e))
+            conditional = blocked = False
+            for i in range(e, start):
+                norm = doc[i].norm_
+                if doc[i].lower_ in _CONDITIONAL or (norm == "case" and doc[i - 1].lower_ == "in"):
+                    conditional = True  # "... if i get suicidal thoughts": a hypothetical
+                elif norm in self._pq_blockers:
+                    if conditional and norm in self._self_person:
+                        writer = True
+                        continue
+                    blocked = True
+                    break
+            if blocked or (writer and now):
                 continue
             return True
         return False
@@ -523,24 +569,46 @@ class RiskDetector:
                 first = False
         return False
 
-    def _negated(self, doc, start: int) -> bool:
-        """A negation shortly before the phrase, in the same clause, that really denies it."""
+    def _negated(self, doc, start: int, end: Optional[int] = None) -> bool:
+        """A negation shortly before the phrase, in the same clause, that really denies it. Four words back
+        (more over a belief verb: "i don't think i'm ..."), or further when every word between only carries
+        the negation on ("i haven't had any thoughts of ..."); "or" costs nothing ("no seizures or shakes")."""
         budget = _NEGATION_WINDOW
+        bridged = True  # every word so far only carries a negation on
         i = start - 1
-        while i >= 0 and budget > 0:
-            norm = doc[i].norm_
+        while i >= 0 and (budget > 0 or bridged) and start - i <= _NEGATION_REACH:
+            token = doc[i]
+            norm = token.norm_
             if norm in _CLAUSE_BREAKS:
                 return False
             if norm in self._negation:
-                after = doc[i + 1].norm_ if i + 1 < start else ""
-                if after not in _NEGATION_RELEASED_BY:
-                    return True
+                after = doc[i + 1] if i + 1 < len(doc) else None
+                after_norm = after.norm_ if after is not None and i + 1 < start else ""
+                interjection = (token.lower_ in _INTERJECTION_NEGATIONS and after is not None
+                                and after.lower_ in _NOT_A_DETERMINER)
+                if after_norm not in _NEGATION_RELEASED_BY and not interjection:
+                    return not self._undone_after(doc, end)
             elif norm in _BELIEF_VERBS:
                 budget += _BELIEF_EXTRA
             elif norm in _SUBJECT_PRONOUNS and not (i > 0 and doc[i - 1].norm_ in _BELIEF_VERBS | {"like"}):
                 return False
+            if norm not in _NEGATION_BRIDGES and token.lower_ not in _NEGATION_BRIDGES:
+                bridged = False
             i -= 1
-            budget -= 1
+            if norm not in _COORDINATORS:
+                budget -= 1
+        return False
+
+    @staticmethod
+    def _undone_after(doc, end: Optional[int]) -> bool:
+        """"never wanted to die until tonight": the clause after the phrase takes the negation back."""
+        if end is None:
+            return False
+        i = end
+        while i < len(doc) and doc[i].norm_ not in _SENTENCE_BREAKS and i < end + 6:
+            if doc[i].lower_ in _UNDOING_AFTER:
+                return True
+            i += 1
         return False
 
     def _subject(self, doc, hit: Hit, cues: Dict[str, List[Tuple[int, int]]]) -> Tuple[str, int]:

@@ -33,3 +33,32 @@ class Handoff(Base):
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
     closed_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class ScreeningResult(Base):
+    """A finished suitability screen. The minimum necessary: categories only, no name, no birth date."""
+
+    __tablename__ = "screening_results"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(64), nullable=False, default="unknown")
+    outcome = Column(String(32), nullable=False)
+    reasons = Column(Text, nullable=False, default="")  # comma-separated keys of outcome.REASONS
+    answers = Column(Text, nullable=False, default="{}")  # JSON of the normalised answers, never free text
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class CallbackRequest(Base):
+    """A person asked admissions to call them back, and agreed to be called."""
+
+    __tablename__ = "callback_requests"
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(64), nullable=False, default="unknown")
+    phone = Column(String(32), nullable=False)  # E.164, e.g. +16175550142
+    best_time = Column(String(120), nullable=False)
+    screening_outcome = Column(String(32), nullable=True)
+    status = Column(String(16), nullable=False, default="new", index=True)  # new, called, closed
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)

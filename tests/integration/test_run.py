@@ -84,6 +84,61 @@ def test_an_ordinary_question_carries_no_escalation(servers):
     assert replies and not any("custom" in r for r in replies)
 
 
+def run_screen(port, sender, answers):
+    post(port, sender, "is iop right for me")
+    replies = []
+    for answer in answers:
+        replies = post(port, sender, answer)
+    return replies
+
+
+SCREENS = {
+    # substances, frequency, withdrawal, medical, mental health, time, relapse, home
+    "detox_first": ["vodka mostly", "like a fifth every day", "yeah i get the shakes bad when i stop", "no", "no",
+                    "yes", "no", "yes"],
+    "higher_level_of_care": ["meth", "a few times a week", "no", "no", "no", "yes", "yes", "my roommate uses"],
+    "iop_may_fit": ["oxy and percs", "every day", "no", "no", "no", "yeah i can do that", "no", "i live alone"],
+    "outpatient_may_fit": ["weed", "only on weekends", "nope", "no", "no", "not really", "no", "yes its safe"],
+}
+
+
+@pytest.mark.parametrize("outcome", sorted(SCREENS))
+def test_a_whole_screen_in_free_text_gives_the_right_outcome(servers, outcome):
+    replies = run_screen(servers["rasa"], f"it-screen-{outcome}", SCREENS[outcome])
+    payloads = [r["custom"]["screening"]["outcome"] for r in replies if "screening" in r.get("custom", {})]
+    assert payloads == [outcome], replies
+    assert "Only an assessment with our clinical team decides" in texts(replies)
+    assert not any("escalation" in r.get("custom", {}) for r in replies)
+
+
+def test_a_crisis_mid_screen_escalates_and_the_screen_stops(servers):
+    port = servers["rasa"]
+    post(port, "it-screen-crisis", "is iop right for me")
+    post(port, "it-screen-crisis", "alcohol")
+    replies = post(port, "it-screen-crisis", "honestly i just want to die")
+    assert any(r.get("custom", {}).get("escalation", {}).get("category") == "suicide" for r in replies)
+    assert not any("How often do you use" in r.get("text", "") for r in replies)  # the form does not resume
+
+
+def test_a_callback_request_is_stored(servers):
+    import sqlite3
+
+    port = servers["rasa"]
+    run_screen(port, "it-callback", SCREENS["iop_may_fit"])
+    post(port, "it-callback", "please call me back")
+    post(port, "it-callback", "my number is 617 555 0199")
+    post(port, "it-callback", "weekday mornings")
+    replies = post(port, "it-callback", "yes")
+    assert "will call you" in texts(replies)
+    rows = sqlite3.connect(servers["db"]).execute(
+        "select phone, best_time, screening_outcome, status from callback_requests where conversation_id = "
+        "'it-callback'").fetchall()
+    assert rows == [("+16175550199", "weekday mornings", "iop_may_fit", "new")]
+    stored = sqlite3.connect(servers["db"]).execute(
+        "select outcome, answers from screening_results where conversation_id = 'it-callback'").fetchall()
+    assert stored[0][0] == "iop_may_fit" and "oxy" not in stored[0][1]  # categories, never the free text
+
+
 def test_sigterm_stops_both_servers(servers):
     proc = servers["proc"]
     os.kill(proc.pid, signal.SIGTERM)

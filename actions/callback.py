@@ -1,0 +1,96 @@
+"""The callback request: a phone number (the sender's own on SMS), a good time, and consent."""
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import channel_of, get_logger, mask
+from actions.screening import extract
+from actions.screening.form import is_interruption
+from bot.profile import current_profile
+from bot.storage.db import StorageError
+from bot.storage.screening import save_callback
+
+logger = get_logger(__name__)
+SMS_CHANNELS = {"twilio", "sms"}
+
+
+def us_phone(text: str) -> Optional[str]:
+    """A US phone number in E.164 (+1XXXXXXXXXX), or None. Area and exchange codes cannot start with 0 or 1."""
+    digits = re.sub(r"\D", "", text or "")
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
+        return None
+    return "+1" + digits
+
+
+class ValidateCallbackForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_callback_form"
+
+    async def extract_callback_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("callback_phone"):
+            return {}
+        # On SMS the number is the sender's own: no need to ask for it.
+        if channel_of(tracker) in SMS_CHANNELS:
+            phone = us_phone(tracker.sender_id.replace("whatsapp:", ""))
+            if phone:
+                return {"callback_phone": phone}
+        if tracker.get_slot("requested_slot") != "callback_phone" or is_interruption(tracker):
+            return {}
+        text = (tracker.latest_message or {}).get("text") or ""
+        phone = us_phone(text)
+        if phone:
+            return {"callback_phone": phone}
+        if re.search(r"\d", text):
+            dispatcher.utter_message(text="That doesn't look like a full US phone number. Please send all 10 "
+                                          "digits, for example 617-555-0142.")
+        return {}
+
+    async def extract_callback_time(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "callback_time" or is_interruption(tracker):
+            return {}
+        text = " ".join(((tracker.latest_message or {}).get("text") or "").split())[:120]
+        return {"callback_time": text} if text and not text.startswith("/") else {}
+
+    async def extract_callback_consent(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "callback_consent" or is_interruption(tracker):
+            return {}
+        answer = extract.yes_no((tracker.latest_message or {}).get("text") or "")
+        return {"callback_consent": answer} if answer in (extract.YES, extract.NO) else {}
+
+
+class ActionSaveCallback(Action):
+    def name(self) -> Text:
+        return "action_save_callback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[EventType]:
+        reset = [SlotSet("callback_phone", None), SlotSet("callback_time", None), SlotSet("callback_consent", None)]
+        phone = current_profile().phone
+        if tracker.get_slot("callback_consent") != extract.YES:
+            dispatcher.utter_message(text=f"OK, we won't call. You can reach us at {phone} whenever you're ready.")
+            return reset
+        try:
+            await asyncio.to_thread(save_callback, tracker.sender_id, channel_of(tracker),
+                                    tracker.get_slot("callback_phone"), tracker.get_slot("callback_time") or "",
+                                    tracker.get_slot("screening_outcome"))
+        except StorageError as exc:
+            logger.error("callback request NOT stored conversation=%s phone=%s: %s", tracker.sender_id,
+                         mask(tracker.get_slot("callback_phone")), exc)
+            dispatcher.utter_message(text=f"Sorry, I couldn't save your request just now. Please call us at {phone}.")
+            return reset
+        dispatcher.utter_message(text="Thank you. Someone from our admissions team will call you "
+                                      f"({tracker.get_slot('callback_time')}). If you are in danger before then, "
+                                      "call 911, or call or text 988.")
+        return reset

@@ -1,0 +1,73 @@
+"""The one place that decides the screening's suggestion, along the six ASAM dimensions (DOMAIN.md).
+
+Pure: answers in, outcome and reasons out. Every outcome is a suggestion for a conversation with the
+admissions team, never a diagnosis; suicidal thoughts are never a screening result (the risk detector
+escalates them before any answer is stored).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+OUTCOMES = ("detox_first", "higher_level_of_care", "iop_may_fit", "outpatient_may_fit")
+YES, NO, UNSURE = "yes", "no", "unsure"
+SEDATIVES = {"alcohol", "benzodiazepines"}  # withdrawal from these can cause seizures
+
+# The questions, in order; each answer is one of the values in ANSWER_VALUES.
+QUESTIONS = ("substances", "frequency", "withdrawal", "medical", "mental_health", "commitment", "relapse", "home")
+ANSWER_VALUES = {
+    "frequency": ("daily", "weekly", "less_often", UNSURE),
+    "home": ("safe", "unsafe", UNSURE),
+}
+
+REASONS = {
+    "withdrawal": "You said you get withdrawal symptoms when you cut down or stop.",
+    "daily_sedative": "Daily alcohol or sedative use can cause dangerous withdrawal.",
+    "withdrawal_unsure": "You weren't sure about withdrawal symptoms, and you use alcohol or sedatives daily.",
+    "medical": "You mentioned a serious or unstable medical problem.",
+    "mental_health": "You mentioned severe or unstable mental-health symptoms.",
+    "relapse": "You said it has been hard to stay stopped, even with outpatient care.",
+    "home": "Your home may not be safe or free of alcohol and drugs.",
+    "mild_use": "Your use is less than daily, with no withdrawal and a stable situation.",
+    "time": "About 9 hours a week may be hard for you to fit in right now.",
+    "more_than_weekly": "You may need more support than a weekly session, while living at home.",
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    outcome: str
+    reasons: List[str] = field(default_factory=list)  # keys of REASONS, most important first
+    to_discuss: List[str] = field(default_factory=list)  # questions answered "not sure"
+
+
+def decide(answers: Dict[str, Optional[str]]) -> Outcome:
+    """Decide from the answers; a missing answer counts as "not sure"."""
+    get = lambda key: answers.get(key) or UNSURE  # noqa: E731
+    substances = set((answers.get("substances") or "").split(",")) - {""}
+    daily = get("frequency") == "daily"
+    unsure = [q for q in QUESTIONS if q != "substances" and get(q) == UNSURE]
+
+    # 1. Withdrawal potential: medical withdrawal care first.
+    detox = []
+    if get("withdrawal") == YES:
+        detox.append("withdrawal")
+    if daily and substances & SEDATIVES:
+        detox.append("daily_sedative" if get("withdrawal") != UNSURE else "withdrawal_unsure")
+    if detox:
+        return Outcome("detox_first", detox, unsure)
+
+    # 2, 3, 5, 6. Medical, mental health, relapse, recovery environment: more structure than IOP.
+    higher = [key for key, bad in (("medical", get("medical") == YES), ("mental_health", get("mental_health") == YES),
+                                   ("relapse", get("relapse") == YES), ("home", get("home") == "unsafe")) if bad]
+    if higher:
+        return Outcome("higher_level_of_care", higher, unsure)
+
+    # Mild use with nothing else going on: standard outpatient may be enough.
+    settled = all(get(q) in (NO, "safe") for q in ("withdrawal", "medical", "mental_health", "relapse", "home"))
+    if get("frequency") in ("weekly", "less_often") and settled:
+        return Outcome("outpatient_may_fit", ["mild_use"], unsure)
+    # 4. Readiness: IOP asks about 9 hours a week.
+    if get("commitment") == NO:
+        return Outcome("outpatient_may_fit", ["time"], unsure)
+    return Outcome("iop_may_fit", ["more_than_weekly"], unsure)
