@@ -57,7 +57,9 @@ class ValidateCallbackForm(FormValidationAction):
 
     async def extract_callback_time(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> Dict[Text, Any]:
-        if tracker.get_slot("requested_slot") != "callback_time" or is_interruption(tracker):
+        # Any words are a time ("weekday mornings" reads like a schedule question to the classifier);
+        # only a risk signal, a request for a person or stop is not.
+        if tracker.get_slot("requested_slot") != "callback_time" or is_interruption(tracker, strict=True):
             return {}
         text = " ".join(((tracker.latest_message or {}).get("text") or "").split())[:120]
         return {"callback_time": text} if text and not text.startswith("/") else {}

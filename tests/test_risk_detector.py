@@ -1,6 +1,6 @@
 """Focused behaviours of the deterministic risk detector (bot/risk/detector.py + rules.yml).
 
-Every message here is written for this file: none is in tests/risk/corpus.yml or tests/risk/fresh.yml.
+Every message here is written for this file: none is in tests/risk/corpus.yml, fresh.yml or fresh2.yml.
 The corpus test measures recall and false positives in bulk; these cases pin down the behaviours that
 matter one by one, so a rule change that breaks one of them says which.
 """
@@ -252,6 +252,99 @@ def test_questions_that_are_disclosures(detector, text, expected):
 def test_ordinary_messages_do_not_fire(detector, text):
     verdict = detector.detect(text)
     assert not verdict.is_risk, verdict.as_dict()
+
+
+# ---------------------------------------------------------------- ordinary messages that once tripped a rule
+@pytest.mark.parametrize("text", [
+    pytest.param("disregard my last message", id="disregard-last-message"),
+    pytest.param("pls ignore my last text, wrong chat", id="ignore-last-text"),
+    pytest.param("how much time per week does it take", id="time-per-week"),
+    pytest.param("how many hours a day does it take", id="hours-a-day"),
+])
+def test_ordinary_uses_of_goodbye_and_means_words(detector, text):
+    verdict = detector.detect(text)
+    assert not verdict.is_risk, verdict.as_dict()
+
+
+@pytest.mark.parametrize("text, expected", [
+    case("this is my last message. goodbye everyone", "this-is-my-last-message", is_risk=True, category="suicide",
+         urgency="imminent"),
+    case("how many of my seroquel would it take", "how-many-would-it-take", is_risk=True, category="suicide"),
+    case("whats the most advil you can take before its lethal", "before-its-lethal", is_risk=True,
+         category="suicide"),
+])
+def test_goodbyes_and_means_seeking_still_fire(detector, text, expected):
+    check(detector.detect(text), expected)
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("is there someone to talk to if i get suicidal thoughts later", id="someone-if-i-get-thoughts"),
+    pytest.param("can i call you guys in case i feel suicidal some night", id="in-case-i-feel-suicidal"),
+])
+def test_a_hypothetical_about_oneself_is_a_program_question(detector, text):
+    verdict = detector.detect(text)
+    assert not verdict.is_risk and verdict.mention, verdict.as_dict()
+
+
+@pytest.mark.parametrize("text, expected", [
+    case("what if i want to kill myself tonight?", "what-if-tonight", is_risk=True, category="suicide",
+         urgency="imminent"),
+    case("is there someone to talk to if i get suicidal, i have the pills in my hand", "if-with-means-at-hand",
+         is_risk=True, category="suicide"),
+])
+def test_a_hypothetical_with_timing_or_means_is_a_disclosure(detector, text, expected):
+    check(detector.detect(text), expected)
+
+
+# ---------------------------------------------------------------- planning questions about stopping
+@pytest.mark.parametrize("text", [
+    pytest.param("can i detox at home", id="detox-at-home"),
+    pytest.param("can i detox at home then start the program", id="detox-at-home-then-start"),
+    pytest.param("should i quit cold turkey before i come in", id="cold-turkey-before-coming-in"),
+    pytest.param("can i just stop drinking on my own", id="stop-on-my-own"),
+    pytest.param("cold turkey or taper?", id="cold-turkey-or-taper"),
+    pytest.param("hi, is it safe to stop my klonopin by myself?", id="is-it-safe-to-stop"),
+])
+def test_planning_questions_about_stopping_are_program_questions(detector, text):
+    verdict = detector.detect(text)
+    assert not verdict.is_risk and verdict.mention, verdict.as_dict()
+
+
+@pytest.mark.parametrize("text, expected", [
+    case("gonna quit the booze cold turkey tonight", "intent-cold-turkey", is_risk=True,
+         category="withdrawal_danger", urgency="urgent"),
+    case("im stopping my xanax tomorrow", "intent-stop-xanax", is_risk=True, category="withdrawal_danger"),
+    case("quitting klonopin on my own starting today", "intent-quit-alone", is_risk=True,
+         category="withdrawal_danger"),
+    case("can i just stop my xanax? ran out 3 days ago and im shaking so bad", "question-then-withdrawal",
+         is_risk=True, category="withdrawal_danger"),
+])
+def test_intent_to_stop_stays_a_risk(detector, text, expected):
+    check(detector.detect(text), expected)
+
+
+# ---------------------------------------------------------------- how far a negation reaches
+@pytest.mark.parametrize("text", [
+    pytest.param("i havent had even one thought of ending my life", id="bridged-negation"),
+    pytest.param("i dont have any intention at all of hurting my wife", id="no-intention-of"),
+    pytest.param("not suicidal or homicidal, just tired of relapsing", id="negation-over-or"),
+    pytest.param("had a seizure coming off benzos, over a decade ago", id="time-in-a-clause-of-its-own"),
+])
+def test_long_negations_and_trailing_times_do_not_fire(detector, text):
+    verdict = detector.detect(text)
+    assert not verdict.is_risk, verdict.as_dict()
+
+
+@pytest.mark.parametrize("text, expected", [
+    case("nobody cares about my plan to kill myself", "negation-does-not-bridge-a-verb", is_risk=True,
+         category="suicide"),
+    case("i never wanted to die until this week", "until-undoes-never", is_risk=True, category="suicide"),
+    case("ive never been more ready to die", "never-more-is-emphatic", is_risk=True, category="suicide"),
+    case("no my uncle hit me again", "no-as-an-answer", is_risk=True, category="abuse"),
+    case("i want to die, i relapsed months ago", "past-clause-with-its-own-verb", is_risk=True, category="suicide"),
+])
+def test_negation_and_past_do_not_hide_a_disclosure(detector, text, expected):
+    check(detector.detect(text), expected)
 
 
 # ---------------------------------------------------------------- public API and the rules file

@@ -30,9 +30,16 @@ INTERRUPTIONS = {"faq", "human_handoff", "stop", "retract", "bot_challenge", "ca
                  "request_callback", "goodbye"}
 
 
-def is_interruption(tracker: Tracker) -> bool:
+# Even where any words are an answer, these still take over.
+ALWAYS_INTERRUPT = {"human_handoff", "stop", "retract"}
+
+
+def is_interruption(tracker: Tracker, strict: bool = False) -> bool:
+    """Whether the latest message is not an answer (strict: only risk, a person or stop count)."""
     intent = str(((tracker.latest_message or {}).get("intent") or {}).get("name") or "")
-    return latest_risk(tracker).get("is_risk") or intent.startswith("risk_") or intent in INTERRUPTIONS
+    if latest_risk(tracker).get("is_risk") or intent.startswith("risk_"):
+        return True
+    return intent in (ALWAYS_INTERRUPT if strict else INTERRUPTIONS)
 
 
 def read_answer(slot: str, tracker: Tracker) -> Dict[Text, Any]:

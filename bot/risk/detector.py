@@ -66,6 +66,9 @@ _PAST_SCOPE_BREAKS = {".", "!", "?", ";", ",", "but", "so", "because", "though",
 _PAST_TENSE = {"was", "were", "had", "did", "got", "went", "took", "made", "came", "saw", "told", "said", "left",
                "felt", "ran", "fell", "broke", "gave", "knew", "thought", "od'd", "overdosed", "tried", "used"}
 _SENTENCE_BREAKS = {".", "!", "?", "\n"}
+# Words that may stand around a time marker in a clause of its own ("..., like a decade ago now").
+_TIME_FILLERS = {"like", "about", "maybe", "that", "this", "it", "its", "be", "have", "been", "around", "roughly",
+                 "probably", "oh", "um", "almost", "over", "nearly", "well", "a", "an", "now", "and", "only", "all"}
 # "can't stop shaking", "not ok, i want to die", "can't help thinking": the negation does not deny the phrase.
 _NEGATION_RELEASED_BY = {"stop", "help", "quit", "okay", "ok", "fine", "good", "well", "alright", "great"}
 # "i don't think i'm in withdrawal": a negated belief verb reaches over the clause it introduces.
@@ -78,13 +81,15 @@ _SUBJECT_PRONOUNS = {"i", "you", "he", "she", "they", "we"}
 # and the phrase is one of these, the negation reaches up to _NEGATION_REACH words back.
 _NEGATION_BRIDGES = {
     "any", "ever", "even", "once", "really", "actually", "honestly", "seriously", "truly", "at", "all", "whatsoever",
-    "single", "bit", "little", "a", "an", "the", "have", "has", "had", "having", "be", "been", "being", "feel",
+    "single", "bit", "little", "a", "an", "the", "entire", "have", "has", "had", "having", "be", "been", "being", "feel",
     "feeling", "felt", "thought", "thoughts", "think", "thinking", "of", "about", "plan", "plans", "planning", "urge",
     "urges", "intention", "intentions", "intent", "desire", "desires", "wish", "idea", "ideas", "feelings", "to", "in",
     "my", "whole", "life", "tried", "try", "trying", "attempt", "attempted", "history", "or", "nor", "either", "yet",
     "recent", "current", "currently", "one", "family", "friends", "anyone", "anybody", "people", "kind", "sort", "do",
     "did", "done"}
 _NEGATION_REACH = 10
+# "never been more suicidal", "never this ready to die": "never" before a degree word stresses, not denies.
+_DEGREE_WORDS = {"more", "so", "this", "that"}
 # "no seizures or hallucinations", "no thoughts of suicide or self harm": the negation covers each alternative.
 _COORDINATORS = {"or", "nor"}
 # "no, my dad hit me", "nope he said he'd kill me": "no" before a pronoun or possessive answers, it does not deny.
@@ -489,7 +494,7 @@ class RiskDetector:
     def _set_aside_reason(self, doc, rule: Dict[str, Any], start: int, end: int,
                           cues: Dict[str, List[Tuple[int, int]]]) -> Optional[str]:
         # An idiom that covers the phrase ("dying to know", "this wait is killing me").
-        for s, e in cues.get("idiom", []):
+        for s, e in cues.get("idiom", []) if rule.get("idioms", True) else []:
             if s <= start and end <= e or (s < end and start < e and rule.get("idiom_overlap", True)):
                 return "idiom"
         if rule.get("negatable", True) and self._negated(doc, start, end):
@@ -515,12 +520,28 @@ class RiskDetector:
             right += 1
         inside = lambda name: any(left <= s and e <= right for s, e in cues.get(name, []))  # noqa: E731
         past = inside("past") or any(left <= s and e <= start for s, e in cues.get("past_lead", []))
+        if not past and right < len(doc) and doc[right].norm_ == ",":
+            past = self._time_clause(doc, right + 1, cues)
         if not past and inside("past_told_in_past"):
             past = any(doc[i].lower_ in _PAST_TENSE or doc[i].lower_.endswith("ed") for i in range(left, right))
         if not past:
             sentence_left, sentence_right = self._sentence_bounds(doc, start, end)
             past = any(sentence_left <= s and e <= sentence_right for s, e in cues.get("resolved", []))
         return past and not inside("recent")
+
+    @staticmethod
+    def _time_clause(doc, left: int, cues: Dict[str, List[Tuple[int, int]]]) -> bool:
+        """The clause from `left` says only when: "had the dts once, a decade ago", "..., it's been 8 years since"."""
+        right = left
+        while right < len(doc) and doc[right].norm_ not in _PAST_SCOPE_BREAKS:
+            right += 1
+        if any(left <= s and e <= right for s, e in cues.get("recent", [])):
+            return False
+        for s, e in cues.get("past", []):
+            if left <= s and e <= right and all(doc[i].lower_ in _TIME_FILLERS or doc[i].norm_ in _TIME_FILLERS
+                                                for i in [*range(left, s), *range(e, right)]):
+                return True
+        return False
 
     def _program_question(self, doc, start: int, left: int, right: int,
                           cues: Dict[str, List[Tuple[int, int]]], takes_cues: bool = False) -> bool:
@@ -574,6 +595,7 @@ class RiskDetector:
         (more over a belief verb: "i don't think i'm ..."), or further when every word between only carries
         the negation on ("i haven't had any thoughts of ..."); "or" costs nothing ("no seizures or shakes")."""
         budget = _NEGATION_WINDOW
+        emphatic = start > 0 and doc[start - 1].lower_ in _DEGREE_WORDS
         bridged = True  # every word so far only carries a negation on
         i = start - 1
         while i >= 0 and (budget > 0 or bridged) and start - i <= _NEGATION_REACH:
@@ -586,7 +608,7 @@ class RiskDetector:
                 after_norm = after.norm_ if after is not None and i + 1 < start else ""
                 interjection = (token.lower_ in _INTERJECTION_NEGATIONS and after is not None
                                 and after.lower_ in _NOT_A_DETERMINER)
-                if after_norm not in _NEGATION_RELEASED_BY and not interjection:
+                if after_norm not in _NEGATION_RELEASED_BY and not interjection and not (emphatic and norm == "never"):
                     return not self._undone_after(doc, end)
             elif norm in _BELIEF_VERBS:
                 budget += _BELIEF_EXTRA

@@ -1,4 +1,6 @@
-"""`make eval`: the risk detector on the held-out corpus: recall, false positives, time per message."""
+"""`make eval`: the risk detector on the held-out corpus, then on the fresh generalisation sets: recall per
+category, false positives per kind, time per message. Only corpus.yml's targets decide the exit status;
+the fresh sets are printed for comparison (`--corpus PATH` scores one file and gates on it)."""
 from __future__ import annotations
 
 import argparse
@@ -16,6 +18,9 @@ from bot.risk.detector import CATEGORIES, RiskDetector, default_detector
 from bot.settings import ROOT
 
 CORPUS = ROOT / "tests" / "risk" / "corpus.yml"
+# Generalisation sets written independently of corpus.yml, each before a round of rule changes.
+# fresh.yml and fresh2.yml were written before a tuning round and then tuned on; fresh3.yml never was.
+FRESH_SETS = tuple(ROOT / "tests" / "risk" / name for name in ("fresh.yml", "fresh2.yml", "fresh3.yml"))
 RECALL_TARGET = 1.0
 FALSE_POSITIVE_LIMIT = 0.03
 
@@ -80,15 +85,9 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def main(argv: List[str] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--corpus", type=Path, default=CORPUS,
-                        help="labelled corpus to score (default: tests/risk/corpus.yml)")
-    args = parser.parse_args(argv)
-    corpus_path = args.corpus if args.corpus.is_absolute() or args.corpus.exists() else ROOT / args.corpus
-    detector = default_detector()
-    report = evaluate(detector, load_corpus(corpus_path))
-    print(f"risk detector on {_shown(corpus_path)} ({report.n_risk} risk, {report.n_safe} non-risk messages)")
+def print_report(report: Report, path: Path, gate: bool) -> bool:
+    """Print one corpus's figures; return whether it meets the targets."""
+    print(f"risk detector on {_shown(path)} ({report.n_risk} risk, {report.n_safe} non-risk messages)")
     print(f"{'category':<20}{'messages':>9}{'recall':>9}{'right category':>16}")
     for cat in CATEGORIES:
         c = report.per_category.get(cat, Counter())
@@ -109,9 +108,31 @@ def main(argv: List[str] = None) -> int:
     for f in report.false_positives:
         print(f"FALSE POSITIVE [{f['kind']} -> {f['got']} via {','.join(f['rules'])}] {f['text']}")
     ok = report.recall >= RECALL_TARGET and report.false_positive_rate < FALSE_POSITIVE_LIMIT
-    print(f"\ntargets: recall {RECALL_TARGET:.0%}, false positives under {FALSE_POSITIVE_LIMIT:.0%}: "
-          f"{'met' if ok else 'NOT met'}")
-    return 0 if ok else 1
+    verdict = "met" if ok else "NOT met"
+    if not gate:
+        verdict += " (generalisation check only: does not fail `make eval`)"
+    print(f"\ntargets: recall {RECALL_TARGET:.0%}, false positives under {FALSE_POSITIVE_LIMIT:.0%}: {verdict}")
+    return ok
+
+
+def main(argv: List[str] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", type=Path, default=None,
+                        help="score only this labelled corpus (default: corpus.yml, then the fresh sets)")
+    args = parser.parse_args(argv)
+    if args.corpus is None:
+        runs = [(CORPUS, True)] + [(path, False) for path in FRESH_SETS if path.exists()]
+    else:
+        path = args.corpus if args.corpus.is_absolute() or args.corpus.exists() else ROOT / args.corpus
+        runs = [(path, True)]
+    detector = default_detector()
+    gate_ok = True
+    for n, (path, gate) in enumerate(runs):
+        if n:
+            print("\n" + "=" * 72 + "\n")
+        ok = print_report(evaluate(detector, load_corpus(path)), path, gate)
+        gate_ok = gate_ok and (ok or not gate)
+    return 0 if gate_ok else 1
 
 
 if __name__ == "__main__":

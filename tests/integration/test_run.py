@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -137,6 +138,54 @@ def test_a_callback_request_is_stored(servers):
     stored = sqlite3.connect(servers["db"]).execute(
         "select outcome, answers from screening_results where conversation_id = 'it-callback'").fetchall()
     assert stored[0][0] == "iop_may_fit" and "oxy" not in stored[0][1]  # categories, never the free text
+
+
+def raw_post(port: int, body: bytes):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/rest/webhook", data=body,
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.load(resp)
+    except urllib.error.HTTPError as err:
+        return err.code, json.load(err)
+
+
+@pytest.mark.parametrize("body", [b"", b"{not json", b"[]", b'{"message": "hi"}', b'{"sender": 5, "message": "hi"}',
+                                  b'{"sender": "x", "message": 12}'])
+def test_bad_requests_get_a_clear_400(servers, body):
+    status, answer = raw_post(servers["rasa"], body)
+    assert status == 400 and "error" in answer
+
+
+@pytest.mark.parametrize("message", ["", "   \n\t "])
+def test_an_empty_message_gets_a_kind_reply(servers, message):
+    status, answer = raw_post(servers["rasa"], json.dumps({"sender": "it-empty", "message": message}).encode())
+    assert status == 200 and "empty" in answer[0]["text"] and "988" in answer[0]["text"]
+
+
+def test_a_paused_conversation_stays_quiet_but_still_gets_crisis_resources(servers):
+    import asyncio
+    import sqlite3
+
+    from rasa.shared.core.events import ConversationPaused
+
+    from bot.storage.tracker_store import UrlSQLTrackerStore
+
+    port = servers["rasa"]
+    post(port, "it-paused", "hi")
+    store = UrlSQLTrackerStore(url=f"sqlite:///{servers['db'].parent / 'tracker.db'}")
+    tracker = asyncio.run(store.retrieve("it-paused"))
+    tracker.update(ConversationPaused())  # what a staff member taking over does
+    asyncio.run(store.save(tracker))
+
+    assert post(port, "it-paused", "how much does it cost") == []  # the person on staff answers this one
+    replies = post(port, "it-paused", "i want to kill myself")
+    assert [r["custom"] for r in replies if "custom" in r] == [{"escalation": {"category": "suicide",
+                                                                              "urgency": "urgent"}}]
+    assert "988" in texts(replies)
+    rows = sqlite3.connect(servers["db"]).execute(
+        "select reason, urgency from handoffs where conversation_id = 'it-paused'").fetchall()
+    assert rows == [("risk", "urgent")]
 
 
 def test_sigterm_stops_both_servers(servers):

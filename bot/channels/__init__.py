@@ -1,0 +1,1 @@
+"""The project's channels: Rasa's own REST and socket.io channels with the safety guard added."""

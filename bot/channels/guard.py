@@ -1,0 +1,68 @@
+"""Crisis resources even when a person has taken over the conversation.
+
+Rasa predicts nothing for a paused conversation (ConversationPaused: a staff member has it), so a risk
+message would get no answer at all. Every channel of the project wraps Rasa's message handler with
+`guarded`: after Rasa has handled the message (the NLU and the risk detector ran and the slots were
+filled), a paused conversation whose latest message is a risk signal still gets `utter_crisis`, rendered
+by the Rasa server's own response generator, and its handoff is marked urgent.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Awaitable, Callable, Optional
+
+from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.events import BotUttered
+from sanic import Sanic
+
+from bot.storage.db import StorageError
+from bot.storage.handoffs import request_handoff
+
+logger = logging.getLogger(__name__)
+Handler = Callable[[UserMessage], Awaitable[Any]]
+
+
+def current_agent() -> Optional[Any]:
+    for app in list(Sanic._app_registry.values()):
+        agent = getattr(app.ctx, "agent", None)
+        if agent is not None:
+            return agent
+    return None
+
+
+async def crisis_reply_if_paused(message: UserMessage, agent: Any) -> bool:
+    """Send the crisis reply when the conversation is paused and the message is a risk signal."""
+    tracker = await agent.tracker_store.retrieve(message.sender_id)
+    if tracker is None or not tracker.is_paused() or tracker.latest_message is None:
+        return False
+    intent = str(tracker.latest_message.intent.get("name") or "")
+    if not intent.startswith("risk_"):
+        return False
+    output = message.output_channel
+    response = await agent.processor.nlg.generate("utter_crisis", tracker, output.name())
+    await output.send_response(message.sender_id, response)
+    tracker.update(BotUttered(response.get("text"), {"custom": response.get("custom")},
+                              metadata={"utter_action": "utter_crisis"}))
+    await agent.tracker_store.save(tracker)
+    try:
+        await asyncio.to_thread(request_handoff, message.sender_id, message.input_channel or output.name(),
+                                "risk", tracker.get_slot("risk_urgency") or "urgent", tracker.get_slot("risk_category"))
+    except StorageError as exc:
+        logger.error("urgent handoff NOT recorded for paused conversation=%s: %s", message.sender_id, exc)
+    logger.warning("crisis reply sent in a paused conversation=%s", message.sender_id)
+    return True
+
+
+def guarded(on_new_message: Handler) -> Handler:
+    async def handle(message: UserMessage) -> Any:
+        result = await on_new_message(message)
+        agent = current_agent()
+        if agent is not None:
+            try:
+                await crisis_reply_if_paused(message, agent)
+            except Exception:  # the guard must never break the normal reply
+                logger.exception("paused-conversation crisis check failed for conversation=%s", message.sender_id)
+        return result
+
+    return handle
