@@ -10,6 +10,14 @@ check_profile
 require_port "$ACTION_PORT" ACTION_PORT
 require_port "$RASA_PORT" RASA_PORT
 
+# The SMS line is enabled only when its secret is set (TWILIO_* variables, see README).
+credentials=credentials.yml
+if [ -n "${TWILIO_AUTH_TOKEN:-}" ]; then
+  mkdir -p var
+  { cat credentials.yml; printf '\n# Added by scripts/run.sh because TWILIO_AUTH_TOKEN is set.\nbot.channels.twilio.VerifiedTwilioInput:\n'; } > var/credentials.yml
+  credentials=var/credentials.yml
+fi
+
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -24,7 +32,7 @@ trap 'stop $?' EXIT
 start_action_server
 pids+=("$ACTION_PID")
 .venv/bin/rasa run --model "$model" --interface 127.0.0.1 --port "$RASA_PORT" \
-  --endpoints endpoints.yml --credentials credentials.yml &
+  --endpoints endpoints.yml --credentials "$credentials" &
 pids+=("$!")
 
 if wait_for_http "http://127.0.0.1:$RASA_PORT/" "${pids[1]}" 240; then
@@ -34,6 +42,7 @@ if wait_for_http "http://127.0.0.1:$RASA_PORT/" "${pids[1]}" 240; then
     REST:      curl -s -XPOST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"hi"}'
     socket.io: http://127.0.0.1:$RASA_PORT/socket.io
     actions:   http://127.0.0.1:$ACTION_PORT/health
+    SMS:       $( [ "$credentials" = credentials.yml ] && echo "off (set TWILIO_AUTH_TOKEN and friends to enable)" || echo "POST http://127.0.0.1:$RASA_PORT/webhooks/twilio/webhook (signed by Twilio)")
   Stop with Ctrl-C.
 
 MSG

@@ -62,3 +62,13 @@ class CallbackRequest(Base):
     screening_outcome = Column(String(32), nullable=True)
     status = Column(String(16), nullable=False, default="new", index=True)  # new, called, closed
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+
+
+class SmsOptOut(Base):
+    """A phone number that asked for no more texts (STOP and the like) until it opts back in."""
+
+    __tablename__ = "sms_opt_outs"
+
+    phone = Column(String(32), primary_key=True)  # E.164
+    opted_out = Column(Integer, nullable=False, default=1)  # 1 while opted out, 0 after START
+    updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow, index=True)

@@ -31,14 +31,59 @@ def post(port: int, sender: str, message: str):
         return json.load(resp)
 
 
+class FakeTwilio:
+    """Twilio's Messages API on 127.0.0.1: records what the bot sends instead of texting anyone."""
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs
+
+        self.sent = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
+                form = {k: v[0] for k, v in parse_qs(body).items()}
+                fake.sent.append({"to": form.get("To"), "body": form.get("Body"), "path": self.path})
+                payload = json.dumps({"sid": f"SM{len(fake.sent):032d}", "status": "queued", "to": form.get("To"),
+                                      "body": form.get("Body")}).encode()
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def to(self, phone):
+        return [m["body"] for m in self.sent if m["to"] == phone]
+
+
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory):
+def twilio():
+    fake = FakeTwilio()
+    yield fake
+    fake.server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory, twilio):
     if not (ROOT / "models" / "CURRENT").exists():
         pytest.fail("no trained model: run `make train` first")
     tmp = tmp_path_factory.mktemp("run")
     rasa_port, action_port = free_port(), free_port()
     env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port),
-           "DATABASE_URL": f"sqlite:///{tmp / 'iop.db'}", "TRACKER_DATABASE_URL": f"sqlite:///{tmp / 'tracker.db'}"}
+           "DATABASE_URL": f"sqlite:///{tmp / 'iop.db'}", "TRACKER_DATABASE_URL": f"sqlite:///{tmp / 'tracker.db'}",
+           "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": SMS_TOKEN, "TWILIO_NUMBER": "+16175550100",
+           "TWILIO_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/twilio/webhook",
+           "TWILIO_API_BASE_URL": f"http://127.0.0.1:{twilio.port}"}
     subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "bot.storage.migrate"], env=env, check=True, cwd=ROOT)
     log = open(tmp / "run.log", "w")
     proc = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -56,6 +101,29 @@ def servers(tmp_path_factory):
     yield {"proc": proc, "rasa": rasa_port, "action": action_port, "db": tmp / "iop.db", "log": tmp / "run.log"}
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+SMS_TOKEN = "test-auth-token"
+
+
+def sms(port, sender, body, sign=True, token=SMS_TOKEN, fields=None):
+    """POST a form to the SMS webhook as Twilio would, signed with the auth token."""
+    from urllib.parse import urlencode
+
+    from twilio.request_validator import RequestValidator
+
+    url = f"http://127.0.0.1:{port}/webhooks/twilio/webhook"
+    params = fields if fields is not None else {"From": sender, "Body": body, "To": "+16175550100",
+                                                "MessageSid": "SM" + "1" * 32}
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if sign:
+        headers["X-Twilio-Signature"] = RequestValidator(token).compute_signature(url, params)
+    req = urllib.request.Request(url, data=urlencode(params).encode(), headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status
+    except urllib.error.HTTPError as err:
+        return err.code
 
 
 def texts(replies):
@@ -186,6 +254,77 @@ def test_a_paused_conversation_stays_quiet_but_still_gets_crisis_resources(serve
     rows = sqlite3.connect(servers["db"]).execute(
         "select reason, urgency from handoffs where conversation_id = 'it-paused'").fetchall()
     assert rows == [("risk", "urgent")]
+
+
+@pytest.mark.parametrize("how", ["unsigned", "wrong token"])
+def test_sms_without_a_valid_signature_is_refused_and_not_processed(servers, twilio, how):
+    phone = "+16175550201" if how == "unsigned" else "+16175550202"
+    status = sms(servers["rasa"], phone, "hi", sign=how != "unsigned", token="not-the-token")
+    assert status == 403
+    time.sleep(1)
+    assert twilio.to(phone) == []
+
+
+def test_sms_without_body_or_from_gets_400(servers):
+    assert sms(servers["rasa"], None, None, fields={"From": "+16175550203"}) == 400
+    assert sms(servers["rasa"], None, None, fields={"Body": "hi"}) == 400
+
+
+def test_sms_greeting_uses_the_sms_variant_without_the_program_name(servers, twilio):
+    phone = "+16175550204"
+    assert sms(servers["rasa"], phone, "hi") == 200
+    (reply,) = twilio.to(phone)
+    assert "automated" in reply and "988" in reply and "Harbor Light" not in reply and len(reply) <= 306
+
+
+def test_stop_opts_out_with_one_confirmation_and_start_opts_back_in(servers, twilio):
+    import sqlite3
+
+    port, phone = servers["rasa"], "+16175550205"
+    sms(port, phone, "STOP")
+    assert len(twilio.to(phone)) == 1 and "988" in twilio.to(phone)[0] and "START" in twilio.to(phone)[0]
+    sms(port, phone, "do you take medicaid")
+    assert len(twilio.to(phone)) == 1  # nothing more until they opt back in
+    assert sqlite3.connect(servers["db"]).execute(
+        "select opted_out from sms_opt_outs where phone = ?", (phone,)).fetchall() == [(1,)]
+    sms(port, phone, "START")
+    sms(port, phone, "do you take medicaid")
+    assert len(twilio.to(phone)) == 3 and "Medicaid" in twilio.to(phone)[-1]
+
+
+def test_plain_language_opt_out_and_help(servers, twilio):
+    port = servers["rasa"]
+    sms(port, "+16175550206", "please stop texting me")
+    assert "unsubscribed" in twilio.to("+16175550206")[0]
+    sms(port, "+16175550207", "HELP")
+    assert "(617) 555-0142" in twilio.to("+16175550207")[0] and "988" in twilio.to("+16175550207")[0]
+
+
+def test_an_escalation_by_sms_is_plain_text_with_the_numbers(servers, twilio):
+    phone = "+16175550208"
+    sms(servers["rasa"], phone, "i want to kill myself")
+    body = " ".join(twilio.to(phone))
+    assert "988" in body and "911" in body and "escalation" not in body and "{" not in body
+
+
+def test_numbered_choices_by_sms(servers, twilio):
+    port, phone = servers["rasa"], "+16175550209"
+    sms(port, phone, "i drink every day")
+    assert "1) Is IOP right for me?" in twilio.to(phone)[-1]
+    sms(port, phone, "1")
+    assert "2-minute check" in twilio.to(phone)[-1]
+
+
+def test_a_whole_screening_by_sms(servers, twilio):
+    import sqlite3
+
+    port, phone = servers["rasa"], "+16175550210"
+    for body in ["is iop right for me", "weed", "2", "2", "2", "2", "1", "2", "1"]:
+        assert sms(port, phone, body) == 200
+    assert "standard outpatient" in " ".join(twilio.to(phone)[-2:])
+    rows = sqlite3.connect(servers["db"]).execute(
+        "select outcome, channel from screening_results where conversation_id = ?", (phone,)).fetchall()
+    assert rows == [("outpatient_may_fit", "twilio")]
 
 
 def test_sigterm_stops_both_servers(servers):

@@ -1,0 +1,198 @@
+"""The SMS text line: Rasa's Twilio channel, verified, compliant and readable on a phone.
+
+Same webhook path as Rasa's own channel (/webhooks/twilio/webhook), with these changes:
+- every request's X-Twilio-Signature is checked with twilio's RequestValidator over the configured public
+  URL: unsigned or wrongly signed requests get 403 and are never processed; no Body or From gets 400;
+- STOP and the other opt-out words (and plain-language ones) are recorded and confirmed once; nothing else
+  is sent to that number until START, UNSTOP or YES; HELP and INFO get the program's number and 988;
+- replies are collected per turn, rendered for a phone (numbered choices, split into short parts) and
+  sent from a worker thread, so the blocking twilio client never stalls the server;
+- a paused conversation still gets the crisis resources (bot.channels.guard).
+Settings come from the environment: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_NUMBER or
+TWILIO_MESSAGING_SERVICE_SID, TWILIO_WEBHOOK_URL (the public URL Twilio calls), TWILIO_API_BASE_URL (tests).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.guard import crisis_reply_if_paused, current_agent
+from bot.profile import ProfileError, current_profile
+from bot.sms import formatting
+from bot.sms.keywords import keyword
+from bot.storage.db import StorageError
+from bot.storage.sms import is_opted_out, set_opted_out
+
+logger = logging.getLogger(__name__)
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+OPT_OUT_REPLY = ("You're unsubscribed and won't get more texts from this number. Reply START to resubscribe. "
+                 "In a crisis, call or text 988, or call 911.")
+OPT_IN_REPLY = "You're resubscribed. Text us any question. In a crisis, call or text 988, or call 911."
+HELP_REPLY = ("This is an automated helpline, not a clinician. For a person, call {phone}. In a crisis, call or "
+              "text 988, or call 911. Reply STOP to opt out.")
+
+
+def mask_phone(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone or "")
+    return f"…{digits[-2:]}" if digits else "?"
+
+
+class SmsCollector(CollectingOutputChannel):
+    """Collects a turn's replies; named "twilio" so the SMS response variants are used."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "twilio"
+
+
+class VerifiedTwilioInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "twilio"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        env = os.environ.get
+        return cls(
+            account_sid=credentials.get("account_sid") or env("TWILIO_ACCOUNT_SID"),
+            auth_token=credentials.get("auth_token") or env("TWILIO_AUTH_TOKEN"),
+            twilio_number=credentials.get("twilio_number") or env("TWILIO_NUMBER"),
+            messaging_service_sid=credentials.get("messaging_service_sid") or env("TWILIO_MESSAGING_SERVICE_SID"),
+            webhook_url=credentials.get("webhook_url") or env("TWILIO_WEBHOOK_URL"),
+            api_base_url=env("TWILIO_API_BASE_URL"),
+        )
+
+    def __init__(self, account_sid: Optional[str], auth_token: Optional[str], twilio_number: Optional[str] = None,
+                 messaging_service_sid: Optional[str] = None, webhook_url: Optional[str] = None,
+                 api_base_url: Optional[str] = None) -> None:
+        from twilio.request_validator import RequestValidator
+
+        self.account_sid, self.auth_token = account_sid, auth_token
+        self.twilio_number, self.messaging_service_sid = twilio_number, messaging_service_sid
+        self.webhook_url, self.api_base_url = webhook_url, api_base_url
+        self.validator = RequestValidator(auth_token) if auth_token else None
+        self._client = None
+        if not auth_token:
+            logger.error("TWILIO_AUTH_TOKEN is not set: every SMS webhook request will be refused")
+        if not webhook_url:
+            logger.warning("TWILIO_WEBHOOK_URL is not set: signatures are checked against the URL the request "
+                           "arrived on, which breaks behind a proxy that rewrites it")
+
+    # ---------- sending ----------
+    def client(self):
+        if self._client is None:
+            from twilio.rest import Client
+
+            self._client = Client(self.account_sid, self.auth_token)
+            if self.api_base_url:
+                self._client.api.base_url = self.api_base_url
+        return self._client
+
+    def _send_blocking(self, to: str, body: str) -> None:
+        kwargs: Dict[str, Any] = {"to": to, "body": body}
+        if self.messaging_service_sid:
+            kwargs["messaging_service_sid"] = self.messaging_service_sid
+        else:
+            kwargs["from_"] = self.twilio_number
+        self.client().messages.create(**kwargs)
+
+    async def send_text(self, to: str, text: str) -> None:
+        for part in formatting.split_sms(text):
+            try:
+                await asyncio.to_thread(self._send_blocking, to, part)
+            except Exception as exc:  # the person must not lose the rest of the reply over one failure
+                logger.error("SMS to %s not sent (%s)", mask_phone(to), type(exc).__name__)
+
+    # ---------- receiving ----------
+    def signature_ok(self, request: Request) -> bool:
+        signature = request.headers.get("X-Twilio-Signature")
+        if not self.validator or not signature:
+            return False
+        params = {key: values[0] if isinstance(values, list) else values for key, values in request.form.items()}
+        return self.validator.validate(self.webhook_url or request.url, params, signature)
+
+    @staticmethod
+    def program_name_to_hide() -> Optional[str]:
+        try:
+            profile = current_profile()
+        except ProfileError:
+            return None
+        return None if profile.sms_show_program_name else profile.program_name
+
+    async def last_buttons(self, sender: str) -> List[Dict[str, Any]]:
+        agent = current_agent()
+        tracker = await agent.tracker_store.retrieve(sender) if agent else None
+        for event in reversed(tracker.events if tracker else []):
+            if event.type_name == "user":
+                return []
+            if event.type_name == "bot" and (event.data or {}).get("buttons"):
+                return list(event.data["buttons"])
+        return []
+
+    async def handle_keyword(self, sender: str, word: str) -> None:
+        if word == "opt_out":
+            await asyncio.to_thread(set_opted_out, sender, True)
+            await self.send_text(sender, OPT_OUT_REPLY)
+        elif word == "opt_in":
+            await asyncio.to_thread(set_opted_out, sender, False)
+            await self.send_text(sender, OPT_IN_REPLY)
+        else:
+            try:
+                phone = current_profile().phone
+            except ProfileError:
+                phone = "our admissions line"
+            await self.send_text(sender, HELP_REPLY.format(phone=phone))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = Blueprint("sms_webhook", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self.signature_ok(request):
+                logger.warning("SMS webhook refused: missing or wrong X-Twilio-Signature")
+                return response.text("invalid signature", status=403)
+            sender, text = request.form.get("From"), request.form.get("Body")
+            if not sender or text is None:
+                return response.text("Body and From are required", status=400)
+            try:
+                opted_out = await asyncio.to_thread(is_opted_out, sender)
+                word = keyword(text, opted_out)
+                if word:
+                    await self.handle_keyword(sender, word)
+                    return response.text(EMPTY_TWIML, content_type="text/xml")
+            except StorageError as exc:
+                # Unknown opt-out state: send nothing rather than text someone who may have opted out.
+                logger.error("SMS from %s: opt-out store unavailable (%s)", mask_phone(sender), exc)
+                return response.text("temporarily unavailable", status=503)
+
+            buttons = await self.last_buttons(sender)
+            chosen = formatting.resolve_choice(text, buttons) if buttons else None
+            collector = SmsCollector()
+            message = UserMessage(chosen or text, collector, sender, input_channel=self.name(),
+                                  metadata={"sms_choice": text} if chosen else None)
+            try:
+                await on_new_message(message)
+                agent = current_agent()
+                if agent is not None:
+                    await crisis_reply_if_paused(message, agent)
+            except Exception:
+                logger.exception("SMS from %s could not be handled", mask_phone(sender))
+            reply = formatting.render(collector.messages, self.program_name_to_hide())
+            if reply and not opted_out:  # an opted-out number's messages are kept, never answered
+                await self.send_text(sender, reply)
+            return response.text(EMPTY_TWIML, content_type="text/xml")
+
+        return bp

@@ -1,0 +1,1 @@
+"""The SMS text line: keywords and opt-outs, and fitting replies into text messages."""
