@@ -15,13 +15,13 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help install pipeline train migrate run shell validate lint unit integration conversation-test nlu-test test eval lock clean
+.PHONY: help install pipeline train migrate run shell validate lint unit integration conversation-test nlu-test test eval purge lock clean
 
 help:
 	@echo "make run    set up everything on first use, then start the bot on http://127.0.0.1:$(RASA_PORT)"
 	@echo "make test   lint, unit tests, data validation, training, conversation tests, held-out NLU check"
 	@echo "make shell  chat with the bot in the terminal (rasa shell with the action server)"
-	@echo "make train | validate | eval | migrate | lock | clean"
+	@echo "make train | validate | eval | purge | migrate | lock | clean"
 
 $(VENV)/.installed: requirements.lock scripts/install.sh
 	@scripts/install.sh
@@ -66,6 +66,9 @@ nlu-test: train
 # -> the servers started for real.
 test: lint unit validate train conversation-test nlu-test integration
 	@echo "make test: all checks passed"
+
+purge: migrate
+	@$(PY) -m bot.tools.purge
 
 eval: pipeline
 	@$(PY) -m bot.tools.risk_eval

@@ -44,12 +44,14 @@ class ValidateCallbackForm(FormValidationAction):
             phone = us_phone(tracker.sender_id.replace("whatsapp:", ""))
             if phone:
                 return {"callback_phone": phone}
-        if tracker.get_slot("requested_slot") != "callback_phone" or is_interruption(tracker):
+        if tracker.get_slot("requested_slot") != "callback_phone" or is_interruption(tracker, strict=True):
             return {}
         text = (tracker.latest_message or {}).get("text") or ""
         phone = us_phone(text)
-        if phone:
+        if phone:  # a readable number is the answer, whatever the classifier made of the message
             return {"callback_phone": phone}
+        if is_interruption(tracker):
+            return {}
         if re.search(r"\d", text):
             dispatcher.utter_message(text="That doesn't look like a full US phone number. Please send all 10 "
                                           "digits, for example 617-555-0142.")

@@ -117,3 +117,19 @@ def test_an_unclear_second_question_is_asked_again(make_tracker):
 def test_a_single_question_adds_nothing(make_tracker):
     messages, _ = run(ActionAnswerMore(), faq_tracker(make_tracker, "how much does it cost", "cost"))
     assert messages == []
+
+
+def test_a_phone_number_is_the_answer_whatever_the_intent(make_tracker):
+    from actions.callback import ValidateCallbackForm
+
+    tracker = make_tracker("my number is 617 555 0199", "faq", slots={"requested_slot": "callback_phone"})
+    events = asyncio.run(ValidateCallbackForm().extract_callback_phone(CollectingDispatcher(), tracker, {}))
+    assert events == {"callback_phone": "+16175550199"}
+
+
+@pytest.mark.parametrize("text", ["617-555-01", "123 456 7890", "call me maybe"])
+def test_an_unusable_phone_number_is_not_stored(make_tracker, text):
+    from actions.callback import ValidateCallbackForm
+
+    tracker = make_tracker(text, "inform", slots={"requested_slot": "callback_phone"})
+    assert asyncio.run(ValidateCallbackForm().extract_callback_phone(CollectingDispatcher(), tracker, {})) == {}

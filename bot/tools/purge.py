@@ -1,0 +1,63 @@
+"""`make purge`: deletes what is older than the clinic's retention period (clinic.yml: retention_days).
+
+Open-source Rasa keeps every message forever; this is the project's retention. It deletes whole
+conversations from Rasa's tracker store (every event of a conversation whose last event is older than the
+cutoff), and handoffs, screening results and callback requests created before the cutoff. SMS opt-outs
+are kept while they are in force (a number that said STOP must stay opted out); an opt-in older than
+the cutoff is deleted. Run it daily, e.g. from cron: `cd /path/to/bot && make purge`.
+"""
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta, timezone
+from typing import Dict, Optional
+
+from sqlalchemy import MetaData, Table, create_engine, delete, func, select
+
+from bot.profile import ProfileError, current_profile
+from bot.settings import tracker_database_url
+from bot.storage.db import session_scope
+from bot.storage.models import CallbackRequest, Handoff, ScreeningResult, SmsOptOut
+
+
+def purge(retention_days: int, now: Optional[datetime] = None, db_url: Optional[str] = None,
+          tracker_url: Optional[str] = None) -> Dict[str, int]:
+    now = now or datetime.now(timezone.utc)
+    cutoff = now - timedelta(days=retention_days)
+    counts: Dict[str, int] = {}
+    with session_scope(db_url) as session:
+        for name, model in (("handoffs", Handoff), ("screening_results", ScreeningResult),
+                            ("callback_requests", CallbackRequest)):
+            counts[name] = session.execute(delete(model).where(model.created_at < cutoff)).rowcount
+        counts["sms_opt_ins"] = session.execute(
+            delete(SmsOptOut).where(SmsOptOut.opted_out == 0, SmsOptOut.updated_at < cutoff)).rowcount
+    engine = create_engine(tracker_url or tracker_database_url(), future=True)
+    try:
+        events = Table("events", MetaData(), autoload_with=engine)
+    except Exception:  # no conversation stored yet
+        counts["conversations"] = 0
+        return counts
+    with engine.begin() as conn:
+        stale = select(events.c.sender_id).group_by(events.c.sender_id).having(
+            func.max(events.c.timestamp) < cutoff.timestamp())
+        senders = [row[0] for row in conn.execute(stale)]
+        for start in range(0, len(senders), 500):
+            conn.execute(delete(events).where(events.c.sender_id.in_(senders[start:start + 500])))
+    engine.dispose()
+    counts["conversations"] = len(senders)
+    return counts
+
+
+def main() -> int:
+    try:
+        days = current_profile().retention_days
+    except ProfileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    counts = purge(days)
+    print(f"purged data older than {days} days: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
