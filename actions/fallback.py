@@ -45,7 +45,7 @@ class ActionFallback(Action):
         if misses_in_a_row(tracker) >= 2:
             phone = current_profile().phone
             dispatcher.utter_message(text=OFFER_PERSON.format(phone=phone),
-                                     buttons=[{"title": "Talk to a person", "payload": "/human_handoff"}])
+                                     buttons=[{"title": "Talk to a person", "payload": "I want to talk to a person"}])
         elif ((tracker.latest_message or {}).get("intent") or {}).get("name") == "out_of_scope":
             dispatcher.utter_message(text=OUT_OF_SCOPE)
         else:

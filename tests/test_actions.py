@@ -89,7 +89,7 @@ def test_second_miss_in_a_row_offers_a_person(make_tracker, previous, expect):
     messages, _ = run(ActionFallback(), make_tracker("blorp", "nlu_fallback", events=events))
     assert expect in texts(messages)
     if expect == "talk with a person":
-        assert messages[0]["buttons"][0]["payload"] == "/human_handoff"
+        assert messages[0]["buttons"][0]["payload"] == "I want to talk to a person"
 
 
 def test_out_of_scope_says_what_the_bot_can_do(make_tracker):

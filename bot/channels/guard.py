@@ -54,9 +54,17 @@ async def crisis_reply_if_paused(message: UserMessage, agent: Any) -> bool:
     return True
 
 
+def as_text(message: UserMessage) -> UserMessage:
+    """A typed message starting with "/" would be taken as an intent and skip the NLU, and so the risk
+    detector. The project's buttons send plain text, so every "/" message from a person is read as text."""
+    if message.text and message.text.lstrip().startswith("/"):
+        message.text = message.text.lstrip().lstrip("/").strip() or message.text
+    return message
+
+
 def guarded(on_new_message: Handler) -> Handler:
     async def handle(message: UserMessage) -> Any:
-        result = await on_new_message(message)
+        result = await on_new_message(as_text(message))
         agent = current_agent()
         if agent is not None:
             try:

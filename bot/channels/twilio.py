@@ -24,7 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import crisis_reply_if_paused, current_agent
+from bot.channels.guard import as_text, crisis_reply_if_paused, current_agent
 from bot.profile import ProfileError, current_profile
 from bot.sms import formatting
 from bot.sms.keywords import keyword
@@ -184,7 +184,7 @@ class VerifiedTwilioInput(InputChannel):
             message = UserMessage(chosen or text, collector, sender, input_channel=self.name(),
                                   metadata={"sms_choice": text} if chosen else None)
             try:
-                await on_new_message(message)
+                await on_new_message(as_text(message))
                 agent = current_agent()
                 if agent is not None:
                     await crisis_reply_if_paused(message, agent)

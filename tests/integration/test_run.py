@@ -327,6 +327,11 @@ def test_a_whole_screening_by_sms(servers, twilio):
     assert rows == [("outpatient_may_fit", "twilio")]
 
 
+def test_a_slash_message_still_passes_the_risk_detector(servers):
+    replies = post(servers["rasa"], "it-slash", "/i want to kill myself")
+    assert any("escalation" in r.get("custom", {}) for r in replies)
+
+
 def test_sigterm_stops_both_servers(servers):
     proc = servers["proc"]
     os.kill(proc.pid, signal.SIGTERM)
