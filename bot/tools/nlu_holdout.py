@@ -13,8 +13,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-# The gate `make test` enforces. Issue 3 aims for 95% FAQ top-1; measured 94.2-95.2% across trainings on
-# the same data (training is not bit-for-bit repeatable on CPU), so the gate sits below that variation.
+# The gate `make test` enforces. Issue 3 aims for 95% FAQ top-1; the model reaches 94.2% (the same on two
+# fresh-clone CI runs; 95.2% with slightly different training data), so the gate is set below that until
+# the aim is met, then it should be raised to FAQ_AIM.
 FAQ_TARGET = 0.92
 FAQ_AIM = 0.95
 OTHER_TARGET = 0.85
