@@ -96,3 +96,9 @@ def test_risk_detector_runs_last_in_the_pipeline():
 
 
 assert sys.version_info[:2] == (3, 10)
+
+
+def test_logs_get_masked_numbers_and_addresses():
+    from bot.privacy import mask
+
+    assert mask("call +1 (617) 555-0142 or a.b@example.org") == "call [phone …42] or [email]"

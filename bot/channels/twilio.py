@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -25,6 +24,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import as_text, crisis_reply_if_paused, current_agent
+from bot.privacy import mask
 from bot.profile import ProfileError, current_profile
 from bot.sms import formatting
 from bot.sms.keywords import keyword
@@ -38,11 +38,6 @@ OPT_OUT_REPLY = ("You're unsubscribed and won't get more texts from this number.
 OPT_IN_REPLY = "You're resubscribed. Text us any question. In a crisis, call or text 988, or call 911."
 HELP_REPLY = ("This is an automated helpline, not a clinician. For a person, call {phone}. In a crisis, call or "
               "text 988, or call 911. Reply STOP to opt out.")
-
-
-def mask_phone(phone: str) -> str:
-    digits = re.sub(r"\D", "", phone or "")
-    return f"…{digits[-2:]}" if digits else "?"
 
 
 class SmsCollector(CollectingOutputChannel):
@@ -110,7 +105,7 @@ class VerifiedTwilioInput(InputChannel):
             try:
                 await asyncio.to_thread(self._send_blocking, to, part)
             except Exception as exc:  # the person must not lose the rest of the reply over one failure
-                logger.error("SMS to %s not sent (%s)", mask_phone(to), type(exc).__name__)
+                logger.error("SMS to %s not sent (%s)", mask(to), type(exc).__name__)
 
     # ---------- receiving ----------
     def signature_ok(self, request: Request) -> bool:
@@ -175,7 +170,7 @@ class VerifiedTwilioInput(InputChannel):
                     return response.text(EMPTY_TWIML, content_type="text/xml")
             except StorageError as exc:
                 # Unknown opt-out state: send nothing rather than text someone who may have opted out.
-                logger.error("SMS from %s: opt-out store unavailable (%s)", mask_phone(sender), exc)
+                logger.error("SMS from %s: opt-out store unavailable (%s)", mask(sender), exc)
                 return response.text("temporarily unavailable", status=503)
 
             buttons = await self.last_buttons(sender)
@@ -189,7 +184,7 @@ class VerifiedTwilioInput(InputChannel):
                 if agent is not None:
                     await crisis_reply_if_paused(message, agent)
             except Exception:
-                logger.exception("SMS from %s could not be handled", mask_phone(sender))
+                logger.exception("SMS from %s could not be handled", mask(sender))
             reply = formatting.render(collector.messages, self.program_name_to_hide())
             if reply and not opted_out:  # an opted-out number's messages are kept, never answered
                 await self.send_text(sender, reply)

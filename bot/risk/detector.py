@@ -482,14 +482,19 @@ class RiskDetector:
         verdict.subject = next(subject for subject, strength in readings if strength == strongest)
         return verdict
 
-    def _sentence_bounds(self, doc, start: int, end: int) -> Tuple[int, int]:
+    @staticmethod
+    def _bounds(doc, start: int, end: int, breaks) -> Tuple[int, int]:
+        """The stretch around [start, end) up to the nearest break token on either side."""
         left = start
-        while left > 0 and doc[left - 1].norm_ not in _SENTENCE_BREAKS:
+        while left > 0 and doc[left - 1].norm_ not in breaks:
             left -= 1
         right = end
-        while right < len(doc) and doc[right].norm_ not in _SENTENCE_BREAKS:
+        while right < len(doc) and doc[right].norm_ not in breaks:
             right += 1
         return left, right
+
+    def _sentence_bounds(self, doc, start: int, end: int) -> Tuple[int, int]:
+        return self._bounds(doc, start, end, _SENTENCE_BREAKS)
 
     def _set_aside_reason(self, doc, rule: Dict[str, Any], start: int, end: int,
                           cues: Dict[str, List[Tuple[int, int]]]) -> Optional[str]:
@@ -512,12 +517,7 @@ class RiskDetector:
         "because"; "and" keeps the time: "back in 2015 i was drinking and had a seizure"), or a resolution
         anywhere in the sentence ("... but none since"), with no recent marker in that stretch ("... and
         again last night"). "i want to die, i relapsed months ago" stays live."""
-        left = start
-        while left > 0 and doc[left - 1].norm_ not in _PAST_SCOPE_BREAKS:
-            left -= 1
-        right = end
-        while right < len(doc) and doc[right].norm_ not in _PAST_SCOPE_BREAKS:
-            right += 1
+        left, right = self._bounds(doc, start, end, _PAST_SCOPE_BREAKS)
         inside = lambda name: any(left <= s and e <= right for s, e in cues.get(name, []))  # noqa: E731
         past = inside("past") or any(left <= s and e <= start for s, e in cues.get("past_lead", []))
         if not past and right < len(doc) and doc[right].norm_ == ",":
