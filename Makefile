@@ -15,18 +15,23 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help install pipeline train migrate run shell validate lint unit integration conversation-test nlu-test test eval purge lock clean
+.PHONY: help install test-deps pipeline train migrate run shell staff-user validate lint unit integration browser conversation-test nlu-test test eval purge lock clean
 
 help:
 	@echo "make run    set up everything on first use, then start the bot on http://127.0.0.1:$(RASA_PORT)"
 	@echo "make test   lint, unit tests, data validation, training, conversation tests, held-out NLU check"
 	@echo "make shell  chat with the bot in the terminal (rasa shell with the action server)"
+	@echo "make staff-user NAME=<name>   create (or reset) a staff console account"
 	@echo "make train | validate | eval | purge | migrate | lock | clean"
 
 $(VENV)/.installed: requirements.lock scripts/install.sh
 	@scripts/install.sh
 
 install: $(VENV)/.installed
+
+# Debian's chromium and PostgreSQL for the browser and storage tests (installed only when missing).
+test-deps:
+	@scripts/install-test-deps.sh
 
 pipeline: install
 	@$(PY) -m bot.nlu.spacy_pipeline --if-missing
@@ -43,17 +48,25 @@ run: train migrate
 shell: train migrate
 	@exec scripts/shell.sh
 
+staff-user: migrate
+	@test -n "$(NAME)" || { echo "usage: make staff-user NAME=<name>" >&2; exit 2; }
+	@$(PY) -m bot.console add-user "$(NAME)"
+
 validate: install
 	@$(PY) -m bot.tools.validate
 
 lint: install
 	@$(VENV)/bin/ruff check bot actions tests scripts
 
-unit: pipeline
-	@$(PY) -m pytest -q tests --ignore=tests/integration
+unit: pipeline test-deps
+	@$(PY) -m pytest -q tests --ignore=tests/integration --ignore=tests/browser
 
 integration: train migrate
 	@$(PY) -m pytest -q tests/integration
+
+# Real chromium against the real servers; screenshots land in test-artifacts/.
+browser: train migrate test-deps
+	@$(PY) -m pytest -q tests/browser
 
 conversation-test: train
 	@$(RASA) test core --stories tests/stories --model "$$(cat models/CURRENT)" \
@@ -63,8 +76,8 @@ nlu-test: train
 	@$(PY) -m bot.tools.nlu_holdout --model "$$(cat models/CURRENT)" --data tests/nlu/holdout.yml
 
 # Order as in CI: lint -> unit tests -> rasa data validate -> train -> conversation tests -> held-out NLU
-# -> the servers started for real.
-test: lint unit validate train conversation-test nlu-test integration
+# -> the servers started for real -> the pages in a real browser.
+test: lint unit validate train conversation-test nlu-test integration browser
 	@echo "make test: all checks passed"
 
 purge: migrate

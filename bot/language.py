@@ -6,8 +6,12 @@ _SPANISH = {
     "morir", "vivir", "pastillas", "hermano", "hermana", "mamá", "papá", "esposo", "esposa", "pecho", "puedo",
     "noche", "dejé", "tomé", "todas", "muchas", "cuando", "hace", "días", "más", "cosas", "para", "el", "la",
     "los", "las", "una", "un", "de", "con", "sin", "pero", "hijo", "hija", "mucho", "hola", "gracias",
+    "habla", "hablar", "español", "cuánto", "cuanto", "cuesta", "aceptan", "seguro", "médico", "buenas",
+    "buenos", "tardes", "busco", "tratamiento", "programa", "necesito", "información", "adicción", "drogas",
+    "dónde", "donde", "cómo", "como", "qué", "quién", "trabajo", "trabajar", "familia", "alguien",
 }
-_ENGLISH_HINTS = {"i", "my", "the", "and", "is", "you", "to", "it", "of", "im", "a"}
+_ENGLISH_HINTS = {"i", "my", "the", "and", "is", "you", "to", "it", "of", "im", "a", "do", "does", "what", "how",
+                  "can", "take", "your", "for", "in", "on", "lol"}
 
 
 def looks_spanish(text: str) -> bool:
@@ -16,4 +20,5 @@ def looks_spanish(text: str) -> bool:
         return False
     spanish = sum(w in _SPANISH for w in words)
     english = sum(w in _ENGLISH_HINTS for w in words)
-    return spanish >= 2 and spanish > english or any(ch in text for ch in "ñ¿¡") and spanish >= 1
+    marked = any(ch in text for ch in "ñ¿¡áéíóú")
+    return spanish >= 2 and spanish > english or marked and spanish >= 1 and spanish > english

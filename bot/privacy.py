@@ -1,6 +1,7 @@
 """Masking for logs: phone numbers and e-mail addresses never reach them in full."""
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -11,4 +12,33 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 def mask(text: Any) -> str:
     """'+16175550142' -> '[phone …42]'; 'a@b.org' -> '[email]'."""
     text = _EMAIL.sub("[email]", str(text))
-    return _PHONE.sub(lambda m: "[phone …" + re.sub(r"\D", "", m.group(1))[-2:] + "]", text)
+    return _PHONE.sub(_mask_phone, text)
+
+
+def _mask_phone(match: re.Match) -> str:
+    digits = re.sub(r"\D", "", match.group(1))
+    # Seven to fifteen digits can be a phone number (local or E.164); an IP address or a version cannot.
+    if not 7 <= len(digits) <= 15 or re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", match.group(1)):
+        return match.group(0)
+    return "[phone …" + digits[-2:] + "]"
+
+
+def install_log_masking() -> None:
+    """Masks every log record made in this process, Rasa's and libraries' included, when it is created.
+
+    A filter on one logger would miss the others; the record factory sees them all. Idempotent."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "masks_private_data", False):
+        return
+
+    def masked_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        try:
+            text = record.getMessage()
+        except Exception:  # a broken format string: leave it to logging's own error report
+            return record
+        record.msg, record.args = mask(text), ()
+        return record
+
+    masked_record.masks_private_data = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(masked_record)

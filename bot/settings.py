@@ -23,5 +23,10 @@ def tracker_database_url() -> str:
     return os.environ.get("TRACKER_DATABASE_URL") or os.environ.get("DATABASE_URL") or _sqlite_url("tracker.db")
 
 
+def redis_url() -> str:
+    """Only for several Rasa server processes: their lock store and the widget's socket.io messages."""
+    return os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1")
+
+
 def profile_path() -> Path:
     return Path(os.environ.get("CLINIC_PROFILE", ROOT / "clinic.yml"))

@@ -41,3 +41,12 @@ wait_for_http() {  # $1 url, $2 pid to watch, $3 seconds
   done
   return 1
 }
+
+wait_for_port() {  # $1 port, $2 pid to watch, $3 seconds: until something listens on 127.0.0.1:$1
+  for _ in $(seq 1 "$3"); do
+    port_free "$1" || return 0
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 1
+  done
+  return 1
+}

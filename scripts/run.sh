@@ -9,13 +9,52 @@ model=$(cat models/CURRENT 2>/dev/null) || { echo "error: no trained model: run 
 check_profile
 require_port "$ACTION_PORT" ACTION_PORT
 require_port "$RASA_PORT" RASA_PORT
+CONSOLE_PORT=${CONSOLE_PORT:-5006}
+require_port "$CONSOLE_PORT" CONSOLE_PORT
 
-# The SMS line is enabled only when its secret is set (TWILIO_* variables, see README).
+# Rasa's HTTP API (used by the staff console) is never open: it needs this token. Without one in the
+# environment, a random token is made for this run and handed to the console.
+if [ -z "${RASA_API_TOKEN:-}" ]; then
+  RASA_API_TOKEN=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))')
+fi
+export RASA_API_TOKEN CONSOLE_PORT RASA_URL="http://127.0.0.1:$RASA_PORT"
+
+# Optional parts, switched on by their secrets (see README): the SMS line (TWILIO_AUTH_TOKEN and friends) and
+# JWT checks on the widget's socket.io connections (SOCKETIO_JWT_SECRET). The secrets stay in the environment:
+# the composed file only names the variable, which Rasa expands.
 credentials=credentials.yml
-if [ -n "${TWILIO_AUTH_TOKEN:-}" ]; then
+if [ -n "${TWILIO_AUTH_TOKEN:-}" ] || [ -n "${SOCKETIO_JWT_SECRET:-}" ]; then
   mkdir -p var
-  { cat credentials.yml; printf '\n# Added by scripts/run.sh because TWILIO_AUTH_TOKEN is set.\nbot.channels.twilio.VerifiedTwilioInput:\n'; } > var/credentials.yml
+  {
+    if [ -n "${SOCKETIO_JWT_SECRET:-}" ]; then
+      sed 's/^\(  session_persistence: true\)$/\1\n  jwt_key: ${SOCKETIO_JWT_SECRET}/' credentials.yml
+    else
+      cat credentials.yml
+    fi
+    if [ -n "${TWILIO_AUTH_TOKEN:-}" ]; then
+      printf '\n# Added by scripts/run.sh because TWILIO_AUTH_TOKEN is set.\nbot.channels.twilio.VerifiedTwilioInput:\n'
+    fi
+  } > var/credentials.yml
   credentials=var/credentials.yml
+fi
+
+# Scale-out (README, "Scaling out"): RASA_SERVERS processes on RASA_PORT, RASA_PORT+1, ... sharing one
+# PostgreSQL database, with Rasa's Redis lock store ordering each conversation's turns across them.
+RASA_SERVERS=${RASA_SERVERS:-1}
+endpoints=endpoints.yml
+if [ -n "${REDIS_URL:-}" ]; then
+  mkdir -p var
+  { cat endpoints.yml; printf '\n# Added by scripts/run.sh because REDIS_URL is set.\nlock_store:\n  type: bot.storage.lock_store.UrlRedisLockStore\n'; } > var/endpoints.yml
+  endpoints=var/endpoints.yml
+fi
+if [ "$RASA_SERVERS" -gt 1 ]; then
+  if [ -z "${REDIS_URL:-}" ]; then
+    echo "error: RASA_SERVERS=$RASA_SERVERS needs REDIS_URL (the lock store that orders each conversation's turns)." >&2; exit 1
+  fi
+  case "${TRACKER_DATABASE_URL:-${DATABASE_URL:-sqlite}}" in
+    sqlite*) echo "error: RASA_SERVERS=$RASA_SERVERS needs DATABASE_URL on PostgreSQL: SQLite is for one process." >&2; exit 1 ;;
+  esac
+  for ((i = 1; i < RASA_SERVERS; i++)); do require_port $((RASA_PORT + i)) RASA_PORT; done
 fi
 
 pids=()
@@ -31,14 +70,26 @@ trap 'stop $?' EXIT
 
 start_action_server
 pids+=("$ACTION_PID")
-.venv/bin/rasa run --model "$model" --interface 127.0.0.1 --port "$RASA_PORT" \
-  --endpoints endpoints.yml --credentials "$credentials" &
-pids+=("$!")
+for ((i = 0; i < RASA_SERVERS; i++)); do
+  .venv/bin/rasa run --model "$model" --interface 127.0.0.1 --port $((RASA_PORT + i)) \
+    --endpoints "$endpoints" --credentials "$credentials" --enable-api --auth-token "$RASA_API_TOKEN" &
+  pids+=("$!")
+done
 
-if wait_for_http "http://127.0.0.1:$RASA_PORT/" "${pids[1]}" 240; then
+started=true
+for ((i = 0; i < RASA_SERVERS; i++)); do
+  wait_for_http "http://127.0.0.1:$((RASA_PORT + i))/" "${pids[$((i + 1))]}" 300 || started=false
+done
+if $started; then
+  .venv/bin/python -m bot.console serve &
+  pids+=("$!")
+  wait_for_port "$CONSOLE_PORT" "$!" 60 || { echo "error: the staff console did not start." >&2; stop 1; }
+  [ "$RASA_SERVERS" -gt 1 ] && echo "  $RASA_SERVERS Rasa servers: ports $RASA_PORT to $((RASA_PORT + RASA_SERVERS - 1)) (put a load balancer in front)"
   cat <<MSG
 
   The IOP helpline assistant is running.
+    web chat:  http://127.0.0.1:$RASA_PORT/webhooks/chat/  (demo page with the widget)
+    console:   http://127.0.0.1:$CONSOLE_PORT/  (staff; create an account with: make staff-user)
     REST:      curl -s -XPOST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"hi"}'
     socket.io: http://127.0.0.1:$RASA_PORT/socket.io
     actions:   http://127.0.0.1:$ACTION_PORT/health
@@ -51,6 +102,6 @@ else
   stop 1
 fi
 
-# Either server exiting stops the other.
+# Any server exiting stops the others.
 wait -n "${pids[@]}"
 stop $?

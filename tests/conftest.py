@@ -41,3 +41,6 @@ def make_tracker():
                        paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen")
 
     return build
+
+
+from tests.pg import postgres_url, redis_url  # noqa: E402,F401 - throwaway PostgreSQL and Redis servers

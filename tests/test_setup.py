@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from bot.settings import ROOT
@@ -102,3 +103,30 @@ def test_logs_get_masked_numbers_and_addresses():
     from bot.privacy import mask
 
     assert mask("call +1 (617) 555-0142 or a.b@example.org") == "call [phone …42] or [email]"
+
+
+def test_every_log_record_in_the_process_is_masked(caplog):
+    import logging
+
+    import bot  # noqa: F401 - importing the package installs the masking
+
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("some.library").info("texting %s from %s at %s", "+1 617 555 0142", "a@b.org", "127.0.0.1")
+    assert caplog.records[-1].getMessage() == "texting [phone …42] from [email] at 127.0.0.1"
+
+
+@pytest.mark.parametrize("value, web", [("3f2a9c0e4b7d4e1f9a8b7c6d5e4f3a2b", True), ("Zk3_x-9QmT2vL8pR", True),
+                                        ("+16175550142", False), ("6175550142617555", False), ("abc", False),
+                                        ("a" * 65, False), ("../../etc/passwd", False), (None, False)])
+def test_web_session_ids_must_look_random(value, web):
+    from bot.channels.ids import is_web_session_id
+
+    assert is_web_session_id(value) is web
+
+
+@pytest.mark.parametrize("value, phone", [("+16175550142", True), ("(617) 555-0142", True),
+                                          ("whatsapp:+16175550142", True), ("it-greet", False), ("user 12", False)])
+def test_phone_like_senders_are_recognised(value, phone):
+    from bot.channels.ids import looks_like_phone
+
+    assert looks_like_phone(value) is phone

@@ -13,10 +13,12 @@ import logging
 from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
-from rasa.shared.core.events import BotUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from sanic import Sanic
 
+from bot.channels.limits import MAX_MESSAGE_CHARS, cap_message
 from bot.storage.db import StorageError
+from bot.storage.erase import DELETE_ACTION, erase_transcript
 from bot.storage.handoffs import request_handoff
 
 logger = logging.getLogger(__name__)
@@ -31,9 +33,33 @@ def current_agent() -> Optional[Any]:
     return None
 
 
-async def crisis_reply_if_paused(message: UserMessage, agent: Any) -> bool:
-    """Send the crisis reply when the conversation is paused and the message is a risk signal."""
+def deletion_confirmed(tracker: Any) -> bool:
+    """Did this turn run the deletion the person confirmed? (Only the latest turn counts.)"""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, ActionExecuted) and event.action_name == DELETE_ACTION:
+            return True
+    return False
+
+
+async def after_turn(message: UserMessage, agent: Any) -> None:
+    """What the channels do once Rasa has handled and saved a turn: one tracker read for both checks."""
     tracker = await agent.tracker_store.retrieve(message.sender_id)
+    if tracker is None:
+        return
+    if deletion_confirmed(tracker):
+        # Rasa has saved the turn by now, so the transcript can go without being written back.
+        await asyncio.to_thread(erase_transcript, message.sender_id)
+        logger.info("transcript deleted on request conversation=%s", message.sender_id)
+        return
+    await crisis_reply_if_paused(message, agent, tracker)
+
+
+async def crisis_reply_if_paused(message: UserMessage, agent: Any, tracker: Any = None) -> bool:
+    """Send the crisis reply when the conversation is paused and the message is a risk signal."""
+    if tracker is None:
+        tracker = await agent.tracker_store.retrieve(message.sender_id)
     if tracker is None or not tracker.is_paused() or tracker.latest_message is None:
         return False
     intent = str(tracker.latest_message.intent.get("name") or "")
@@ -56,9 +82,12 @@ async def crisis_reply_if_paused(message: UserMessage, agent: Any) -> bool:
 
 def as_text(message: UserMessage) -> UserMessage:
     """A typed message starting with "/" would be taken as an intent and skip the NLU, and so the risk
-    detector. The project's buttons send plain text, so every "/" message from a person is read as text."""
+    detector. The project's buttons send plain text, so every "/" message from a person is read as text.
+    A very long message is cut to what the model reads, keeping any risk sentence (bot/channels/limits.py)."""
     if message.text and message.text.lstrip().startswith("/"):
         message.text = message.text.lstrip().lstrip("/").strip() or message.text
+    if message.text and len(message.text) > MAX_MESSAGE_CHARS:
+        message.text = cap_message(message.text)
     return message
 
 
@@ -68,9 +97,9 @@ def guarded(on_new_message: Handler) -> Handler:
         agent = current_agent()
         if agent is not None:
             try:
-                await crisis_reply_if_paused(message, agent)
+                await after_turn(message, agent)
             except Exception:  # the guard must never break the normal reply
-                logger.exception("paused-conversation crisis check failed for conversation=%s", message.sender_id)
+                logger.exception("after-turn check (pause, deletion) failed for conversation=%s", message.sender_id)
         return result
 
     return handle

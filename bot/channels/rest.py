@@ -14,6 +14,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.channels.guard import guarded
+from bot.channels.ids import looks_like_phone
+from bot.channels.limits import MAX_SCANNED_CHARS
 
 MAX_SENDER_LENGTH = 255
 EMPTY_MESSAGE_REPLY = ("It looks like your message was empty. What would you like to know? "
@@ -32,9 +34,14 @@ def check_body(request: Request) -> Optional[Any]:
     if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_LENGTH:
         return response.json({"error": f"'sender' must be a non-empty string of at most {MAX_SENDER_LENGTH} "
                                        "characters"}, status=400)
+    if looks_like_phone(sender):
+        return response.json({"error": "'sender' must not be a phone number: those are the SMS line's conversations"},
+                             status=400)
     message = body.get("message")
     if message is not None and not isinstance(message, str):
         return response.json({"error": "'message' must be a string"}, status=400)
+    if message is not None and len(message) > MAX_SCANNED_CHARS:
+        return response.json({"error": f"'message' is too long: at most {MAX_SCANNED_CHARS} characters"}, status=413)
     if not (message or "").strip():
         return response.json([{"recipient_id": sender, "text": EMPTY_MESSAGE_REPLY}])
     return None

@@ -23,7 +23,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import as_text, crisis_reply_if_paused, current_agent
+from bot.channels.guard import after_turn, as_text, current_agent
 from bot.privacy import mask
 from bot.profile import ProfileError, current_profile
 from bot.sms import formatting
@@ -182,7 +182,7 @@ class VerifiedTwilioInput(InputChannel):
                 await on_new_message(as_text(message))
                 agent = current_agent()
                 if agent is not None:
-                    await crisis_reply_if_paused(message, agent)
+                    await after_turn(message, agent)
             except Exception:
                 logger.exception("SMS from %s could not be handled", mask(sender))
             reply = formatting.render(collector.messages, self.program_name_to_hide())

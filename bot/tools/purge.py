@@ -17,6 +17,7 @@ from sqlalchemy import MetaData, Table, create_engine, delete, func, select
 from bot.profile import ProfileError, current_profile
 from bot.settings import tracker_database_url
 from bot.storage.db import session_scope
+from bot.storage.erase import delete_events
 from bot.storage.models import CallbackRequest, Handoff, ScreeningResult, SmsOptOut
 
 
@@ -33,19 +34,19 @@ def purge(retention_days: int, now: Optional[datetime] = None, db_url: Optional[
             delete(SmsOptOut).where(SmsOptOut.opted_out == 0, SmsOptOut.updated_at < cutoff)).rowcount
     engine = create_engine(tracker_url or tracker_database_url(), future=True)
     try:
-        events = Table("events", MetaData(), autoload_with=engine)
-    except Exception:  # no conversation stored yet
-        counts["conversations"] = 0
+        try:
+            events = Table("events", MetaData(), autoload_with=engine)
+        except Exception:  # no conversation stored yet
+            counts["conversations"] = 0
+            return counts
+        with engine.connect() as conn:
+            stale = select(events.c.sender_id).group_by(events.c.sender_id).having(
+                func.max(events.c.timestamp) < cutoff.timestamp())
+            senders = [row[0] for row in conn.execute(stale)]
+        counts["conversations"] = delete_events(engine, senders)
         return counts
-    with engine.begin() as conn:
-        stale = select(events.c.sender_id).group_by(events.c.sender_id).having(
-            func.max(events.c.timestamp) < cutoff.timestamp())
-        senders = [row[0] for row in conn.execute(stale)]
-        for start in range(0, len(senders), 500):
-            conn.execute(delete(events).where(events.c.sender_id.in_(senders[start:start + 500])))
-    engine.dispose()
-    counts["conversations"] = len(senders)
-    return counts
+    finally:
+        engine.dispose()
 
 
 def main() -> int:

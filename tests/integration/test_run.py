@@ -6,104 +6,28 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from bot.settings import ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def post(port: int, sender: str, message: str):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/rest/webhook",
-                                 data=json.dumps({"sender": sender, "message": message}).encode(),
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.load(resp)
-
-
-class FakeTwilio:
-    """Twilio's Messages API on 127.0.0.1: records what the bot sends instead of texting anyone."""
-
-    def __init__(self):
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-        from urllib.parse import parse_qs
-
-        self.sent = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                form = {k: v[0] for k, v in parse_qs(body).items()}
-                fake.sent.append({"to": form.get("To"), "body": form.get("Body"), "path": self.path})
-                payload = json.dumps({"sid": f"SM{len(fake.sent):032d}", "status": "queued", "to": form.get("To"),
-                                      "body": form.get("Body")}).encode()
-                self.send_response(201)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def to(self, phone):
-        return [m["body"] for m in self.sent if m["to"] == phone]
+from tests.servers import API_TOKEN, SMS_TOKEN, FakeTwilio, post, start_servers
 
 
 @pytest.fixture(scope="module")
 def twilio():
     fake = FakeTwilio()
     yield fake
-    fake.server.shutdown()
+    fake.close()
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory, twilio):
-    if not (ROOT / "models" / "CURRENT").exists():
-        pytest.fail("no trained model: run `make train` first")
-    tmp = tmp_path_factory.mktemp("run")
-    rasa_port, action_port = free_port(), free_port()
-    env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port),
-           "DATABASE_URL": f"sqlite:///{tmp / 'iop.db'}", "TRACKER_DATABASE_URL": f"sqlite:///{tmp / 'tracker.db'}",
-           "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": SMS_TOKEN, "TWILIO_NUMBER": "+16175550100",
-           "TWILIO_WEBHOOK_URL": f"http://127.0.0.1:{rasa_port}/webhooks/twilio/webhook",
-           "TWILIO_API_BASE_URL": f"http://127.0.0.1:{twilio.port}"}
-    subprocess.run([str(ROOT / ".venv/bin/python"), "-m", "bot.storage.migrate"], env=env, check=True, cwd=ROOT)
-    log = open(tmp / "run.log", "w")
-    proc = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            pytest.fail("run.sh exited early:\n" + Path(tmp / "run.log").read_text()[-3000:])
-        if "is running" in (tmp / "run.log").read_text():
-            break
-        time.sleep(1)
-    else:
-        proc.kill()
-        pytest.fail("servers did not start in time")
-    yield {"proc": proc, "rasa": rasa_port, "action": action_port, "db": tmp / "iop.db", "log": tmp / "run.log"}
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
-SMS_TOKEN = "test-auth-token"
+    running = start_servers(tmp_path_factory.mktemp("run"), twilio)
+    yield running
+    if running["proc"].poll() is None:
+        os.killpg(running["proc"].pid, signal.SIGKILL)
 
 
 def sms(port, sender, body, sign=True, token=SMS_TOKEN, fields=None):
@@ -219,7 +143,8 @@ def raw_post(port: int, body: bytes):
 
 
 @pytest.mark.parametrize("body", [b"", b"{not json", b"[]", b'{"message": "hi"}', b'{"sender": 5, "message": "hi"}',
-                                  b'{"sender": "x", "message": 12}'])
+                                  b'{"sender": "x", "message": 12}',
+                                  b'{"sender": "+1 617 555 0142", "message": "hi"}'])
 def test_bad_requests_get_a_clear_400(servers, body):
     status, answer = raw_post(servers["rasa"], body)
     assert status == 400 and "error" in answer
@@ -332,10 +257,86 @@ def test_a_slash_message_still_passes_the_risk_detector(servers):
     assert any("escalation" in r.get("custom", {}) for r in replies)
 
 
+def api(servers, path, token=API_TOKEN, method="GET", body=None):
+    url = f"http://127.0.0.1:{servers['rasa']}{path}" + (f"?token={token}" if token else "")
+    req = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.load(resp)
+    except urllib.error.HTTPError as err:
+        return err.code, None
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+def test_the_http_api_needs_the_token(servers, token):
+    post(servers["rasa"], "it-api", "hi")
+    assert api(servers, "/conversations/it-api/tracker", token=token)[0] == 401
+    status, tracker = api(servers, "/conversations/it-api/tracker")
+    assert status == 200 and tracker["sender_id"] == "it-api"
+
+
+def test_delete_my_chat_erases_the_transcript_and_the_answers(servers):
+    import sqlite3
+
+    sender = "it-delete"
+    run_screen(servers["rasa"], sender, SCREENS["iop_may_fit"])
+    db = sqlite3.connect(servers["db"])
+    assert db.execute("select count(*) from screening_results where conversation_id = ?", (sender,)).fetchone()[0]
+    asked = texts(post(servers["rasa"], sender, "delete my chat"))
+    assert "delete this conversation" in asked
+    done = texts(post(servers["rasa"], sender, "yes, delete it"))
+    assert "deleted this conversation" in done and "988" in done
+    assert db.execute("select count(*) from screening_results where conversation_id = ?", (sender,)).fetchone()[0] == 0
+    tracker_db = sqlite3.connect(servers["tracker_db"])
+    assert tracker_db.execute("select count(*) from events where sender_id = ?", (sender,)).fetchone()[0] == 0
+    # The person can start again; the old answers are gone from the new conversation too.
+    assert "Harbor Light Recovery" in texts(post(servers["rasa"], sender, "hi"))
+    status, tracker = api(servers, f"/conversations/{sender}/tracker")
+    assert status == 200 and tracker["slots"].get("screening_outcome") is None
+
+
+def test_logs_hold_no_message_text_and_no_full_phone_number(servers, twilio):
+    secret = "my neighbour Zebulon Quartermaine sells pills"
+    post(servers["rasa"], "it-logs", secret)
+    post(servers["rasa"], "it-logs", "call me at 617 555 0199 or zq@example.org")
+    sms(servers["rasa"], "+16175550177", "hello Zebulon Quartermaine")
+    time.sleep(1)
+    log = servers["log"].read_text()
+    assert "Quartermaine" not in log and "zq@example.org" not in log
+    assert "555 0199" not in log and "6175550177" not in log and API_TOKEN not in log
+
+
+def test_a_risk_phrase_past_the_length_cap_still_escalates(servers):
+    filler = "I was reading your website about groups and schedules and insurance for a while. " * 150
+    replies = post(servers["rasa"], "it-long", filler + "Anyway I took all my pills an hour ago.")
+    assert any(r.get("custom", {}).get("escalation", {}).get("category") == "overdose" for r in replies)
+
+
+def test_a_message_too_big_to_read_is_refused_clearly(servers):
+    status, answer = raw_post(servers["rasa"], json.dumps({"sender": "it-huge", "message": "a" * 300_000}).encode())
+    assert status == 413 and "too long" in answer["error"]
+
+
+@pytest.mark.parametrize("message", ["\x00\x07hi\x1b[31m", "<script>alert(1)</script> do you take medicaid",
+                                     "{program_phone} {{ 7*7 }} ${HOME}", "🙏🙏🙏", "什么是门诊治疗",
+                                     "hola, necesito ayuda con mi adicción", "a" * 5000])
+def test_odd_input_gets_a_reply_not_an_error(servers, message):
+    status, answer = raw_post(servers["rasa"], json.dumps({"sender": "it-odd", "message": message}).encode())
+    assert status == 200 and answer and all("text" in r or "custom" in r for r in answer)
+    said = texts(answer)
+    assert "<script>" not in said and "${HOME}" not in said and "49" not in said
+
+
+def test_invalid_utf8_is_a_400(servers):
+    status, answer = raw_post(servers["rasa"], b'{"sender": "it-bytes", "message": "\xff\xfe hi"}')
+    assert status == 400 and "error" in answer
+
+
 def test_sigterm_stops_both_servers(servers):
     proc = servers["proc"]
     os.kill(proc.pid, signal.SIGTERM)
     proc.wait(timeout=60)
-    for port in (servers["rasa"], servers["action"]):
+    for port in (servers["rasa"], servers["action"], servers["console"]):
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers"

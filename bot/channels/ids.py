@@ -1,0 +1,24 @@
+"""Conversation ids per channel, so one channel cannot write into another's conversations.
+
+SMS conversations are keyed by the phone number. A web session id must look random (the widget makes
+one with the browser's crypto API), so it can be neither guessed nor chosen to be someone's number.
+"""
+from __future__ import annotations
+
+import re
+import uuid
+
+_WEB_SESSION = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_PHONE_LIKE = re.compile(r"\s*(whatsapp:)?\+?[\d\s().-]{7,}\s*", re.IGNORECASE)
+
+
+def is_web_session_id(value: object) -> bool:
+    return isinstance(value, str) and bool(_WEB_SESSION.fullmatch(value)) and not value.isdigit()
+
+
+def new_web_session_id() -> str:
+    return uuid.uuid4().hex
+
+
+def looks_like_phone(value: str) -> bool:
+    return bool(_PHONE_LIKE.fullmatch(value))

@@ -1,0 +1,43 @@
+"""Killing every server mid-conversation and starting them again loses nothing: conversations continue
+from the SQL tracker store, and handoffs and callback requests are still there."""
+import os
+import signal
+import sqlite3
+
+from tests.servers import post, start_servers, stop_servers
+
+SCREEN = ["oxy and percs", "every day", "no", "no", "no", "yeah i can do that", "no", "i live alone"]
+
+
+def texts(replies):
+    return " ".join(r.get("text", "") for r in replies)
+
+
+def test_a_hard_kill_mid_conversation_loses_nothing(tmp_path):
+    first = start_servers(tmp_path)
+    try:
+        port = first["rasa"]
+        post(port, "rs-screen", "is iop right for me")
+        for answer in SCREEN[:4]:
+            post(port, "rs-screen", answer)
+        post(port, "rs-person", "can i talk to a real person")
+        post(port, "rs-crisis", "i want to kill myself")
+    finally:
+        os.killpg(first["proc"].pid, signal.SIGKILL)  # no clean shutdown: as if the machine lost power
+        first["proc"].wait(timeout=30)
+
+    second = start_servers(tmp_path)
+    try:
+        port = second["rasa"]
+        replies = []
+        for answer in SCREEN[4:]:
+            replies = post(port, "rs-screen", answer)
+        # The screen picks up at the fifth question and ends with the result of all eight answers.
+        assert any(r.get("custom", {}).get("screening", {}).get("outcome") == "iop_may_fit" for r in replies)
+        db = sqlite3.connect(second["db"])
+        handoffs = dict(db.execute("select conversation_id, urgency from handoffs").fetchall())
+        assert handoffs == {"rs-person": "routine", "rs-crisis": "imminent"}
+        # The crisis conversation still remembers the risk: a "jk" afterwards does not make it cheerful.
+        assert "988" in texts(post(port, "rs-crisis", "jk lol"))
+    finally:
+        stop_servers(second)

@@ -1,0 +1,60 @@
+"""The widget's socket.io channel on the real server: random session ids only, and a JWT when configured."""
+import asyncio
+import time
+
+import jwt
+import pytest
+import socketio
+
+from tests.servers import start_servers, stop_servers
+
+SECRET = "test-socketio-jwt-secret"
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    running = start_servers(tmp_path_factory.mktemp("jwt"), extra_env={"SOCKETIO_JWT_SECRET": SECRET})
+    yield running
+    stop_servers(running)
+
+
+async def chat(port, session_id, text, token=None, wait=60):
+    """Connects, asks for the session, sends one message; returns (confirmed id, bot messages)."""
+    client = socketio.AsyncClient(reconnection=False)
+    got, confirmed = [], asyncio.get_running_loop().create_future()
+    client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+    client.on("bot_uttered", lambda data: got.append(data))
+    await client.connect(f"http://127.0.0.1:{port}", auth={"token": token} if token else None,
+                         transports=["websocket"], wait_timeout=10)
+    try:
+        await client.emit("session_request", {"session_id": session_id})
+        sid = await asyncio.wait_for(confirmed, 10)
+        await client.emit("user_uttered", {"message": text, "session_id": sid})
+        deadline = time.time() + wait
+        while not got and time.time() < deadline:
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(1)  # the rest of the turn's messages
+        return sid, got
+    finally:
+        await client.disconnect()
+
+
+def test_a_connection_without_the_jwt_is_refused(servers):
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        asyncio.run(chat(servers["rasa"], "3f2a9c0e4b7d4e1f9a8b7c6d5e4f3a2b", "hi"))
+    bad = jwt.encode({"sub": "x"}, "another-secret", algorithm="HS256")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        asyncio.run(chat(servers["rasa"], "3f2a9c0e4b7d4e1f9a8b7c6d5e4f3a2b", "hi", token=bad))
+
+
+def test_with_the_jwt_the_bot_answers_in_the_same_session(servers):
+    token = jwt.encode({"sub": "visitor"}, SECRET, algorithm="HS256")
+    session = "9b1d7e3c5a2f4c6e8d0b1a3c5e7f9d2b"
+    sid, got = asyncio.run(chat(servers["rasa"], session, "hi", token=token))
+    assert sid == session and any("Harbor Light Recovery" in (m.get("text") or "") for m in got)
+
+
+def test_a_phone_number_as_session_id_is_replaced_by_a_random_one(servers):
+    token = jwt.encode({"sub": "visitor"}, SECRET, algorithm="HS256")
+    sid, got = asyncio.run(chat(servers["rasa"], "+16175550142", "hi", token=token))
+    assert sid != "+16175550142" and len(sid) >= 16 and got
