@@ -6,9 +6,9 @@ import logging
 import os
 from typing import Any, Awaitable, Callable, Dict, Optional
 
-from rasa.core.channels.channel import UserMessage
 import socketio
-from rasa.core.channels.socketio import SocketIOInput
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from bot.channels.guard import guarded
@@ -18,9 +18,26 @@ from bot.settings import redis_url
 logger = logging.getLogger(__name__)
 
 
+class CustomPayloadSocketIOOutput(SocketIOOutput):
+    """Rasa's send_custom_json calls sio.emit(event, **payload): {"escalation": ...} raises TypeError, which
+    aborts the turn (no action_escalate, no handoff, tracker not saved). Send it as {"custom": payload}."""
+
+    async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
 class GuardedSocketIOInput(SocketIOInput):
+    def get_output_channel(self) -> Optional[SocketIOOutput]:
+        return CustomPayloadSocketIOOutput(self.sio, self.bot_message_evt) if self.sio else super().get_output_channel()
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        handler = guarded(on_new_message)
+        async def with_custom_payloads(message: UserMessage) -> Any:
+            out = message.output_channel
+            if isinstance(out, SocketIOOutput):
+                message.output_channel = CustomPayloadSocketIOOutput(out.sio, out.bot_message_evt)
+            return await on_new_message(message)
+
+        handler = guarded(with_custom_payloads)
 
         async def only_random_ids(message: UserMessage) -> Any:
             if not is_web_session_id(message.sender_id):

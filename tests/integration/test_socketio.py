@@ -58,3 +58,22 @@ def test_a_phone_number_as_session_id_is_replaced_by_a_random_one(servers):
     token = jwt.encode({"sub": "visitor"}, SECRET, algorithm="HS256")
     sid, got = asyncio.run(chat(servers["rasa"], "+16175550142", "hi", token=token))
     assert sid != "+16175550142" and len(sid) >= 16 and got
+
+
+def test_a_crisis_over_socketio_gets_the_crisis_card_payload_and_an_urgent_handoff(servers):
+    import sqlite3
+
+    token = jwt.encode({"sub": "visitor"}, SECRET, algorithm="HS256")
+    session = "5e8a1c3f7b9d4e2a6c0b8d1f3a5c7e9b"
+    _, got = asyncio.run(chat(servers["rasa"], session, "i want to kill myself", token=token))
+    cards = [m["custom"]["escalation"] for m in got if isinstance(m.get("custom"), dict) and "escalation" in m["custom"]]
+    assert cards and cards[0]["category"] == "suicide"
+    assert any("988" in (m.get("text") or "") for m in got)
+    rows = []
+    for _ in range(60):  # action_escalate records it right after the crisis reply
+        rows = sqlite3.connect(servers["db"]).execute(
+            "select urgency, category from handoffs where conversation_id = ?", (session,)).fetchall()
+        if rows:
+            break
+        time.sleep(0.5)
+    assert rows and rows[0][1] == "suicide"

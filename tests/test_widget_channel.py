@@ -1,0 +1,237 @@
+"""The chat widget's channel (bot.channels.widget): the files, their headers, and no way in for messages.
+
+The blueprint runs in a real Sanic server on 127.0.0.1 (a thread of this process), mounted the way Rasa
+mounts channels (/webhooks/<name>/), over a copy of web/ with a stand-in socket.io client, so the tests
+do not depend on `npm ci` having run.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import shutil
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sanic import Sanic
+
+from bot.channels.widget import SOCKET_IO_CLIENT, ChatWidget
+from bot.profile import load_profile
+
+ROOT = Path(__file__).resolve().parent.parent
+WEB = ROOT / "web"
+FAKE_CLIENT = b"/* stand-in for socket.io.min.js */ window.io = function () {};"
+_names = itertools.count()
+
+
+def copy_web(target: Path, with_client: bool) -> Path:
+    target.mkdir(parents=True)
+    for name in ("widget.js", "widget.css", "demo.html", "demo.css"):
+        shutil.copy(WEB / name, target / name)
+    if with_client:
+        client = target / SOCKET_IO_CLIENT
+        client.parent.mkdir(parents=True)
+        client.write_bytes(FAKE_CLIENT)
+    return target
+
+
+class Served:
+    """The channel's blueprint in a Sanic server on a free port, on its own event loop and thread."""
+
+    def __init__(self, channel: ChatWidget) -> None:
+        self.messages = []
+        app = Sanic(f"widget_test_{next(_names)}")
+
+        async def on_new_message(message) -> None:  # the widget channel must never call it
+            self.messages.append(message)
+
+        app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/chat")
+        # Everything asyncio happens on the thread: the test's own thread may have a loop running (Playwright).
+        self.loop = asyncio.new_event_loop()
+        started = threading.Event()
+
+        def run() -> None:
+            asyncio.set_event_loop(self.loop)
+
+            async def start():
+                self.server = await app.create_server(host="127.0.0.1", port=0, return_asyncio_server=True,
+                                                      access_log=False)
+                await self.server.startup()
+                await self.server.start_serving()
+                self.port = self.server.server.sockets[0].getsockname()[1]
+
+            self.loop.run_until_complete(start())
+            started.set()
+            self.loop.run_forever()
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        assert started.wait(30), "the test server did not start"
+
+    def request(self, path: str, method: str = "GET", headers=None, data=None):
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method, headers=headers or {},
+                                     data=data)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, resp.headers, resp.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.headers, err.read()
+
+    def close(self) -> None:
+        async def stop():
+            self.server.close()
+            await self.server.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def channel(tmp_path_factory):
+    return ChatWidget(web_dir=copy_web(tmp_path_factory.mktemp("web") / "web", with_client=True))
+
+
+@pytest.fixture(scope="module")
+def served(channel):
+    server = Served(channel)
+    yield server
+    server.close()
+
+
+def test_the_channel_is_named_chat_and_needs_no_credentials():
+    assert ChatWidget.name() == "chat"
+    assert isinstance(ChatWidget.from_credentials(None), ChatWidget)
+    assert ChatWidget().web_dir == WEB
+
+
+@pytest.mark.parametrize("path", ["/webhooks/chat/", "/webhooks/chat"])
+def test_the_demo_page_is_served_with_a_self_only_content_security_policy(served, path):
+    status, headers, body = served.request(path)
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/html")
+    assert b'src="/webhooks/chat/widget.js"' in body
+    csp = headers["Content-Security-Policy"]
+    rules = dict(rule.strip().split(" ", 1) for rule in csp.split(";"))
+    assert rules["default-src"] == "'none'"
+    assert rules["script-src"] == "'self'"
+    assert rules["style-src"] == "'self'"
+    assert rules["frame-ancestors"] == "'none'"
+    assert rules["connect-src"].split() == ["'self'", f"ws://127.0.0.1:{served.port}", f"wss://127.0.0.1:{served.port}"]
+    assert "unsafe" not in csp and "*" not in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_strange_host_header_never_reaches_the_policy(served):
+    _, headers, _ = served.request("/webhooks/chat/", headers={"Host": "evil.example; script-src *"})
+    assert "evil" not in headers["Content-Security-Policy"]
+    assert "connect-src 'self';" in headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("name, content_type", [
+    ("widget.js", "application/javascript"),
+    ("widget.css", "text/css"),
+    ("demo.css", "text/css"),
+    ("socket.io.min.js", "application/javascript"),
+])
+def test_the_widget_files_are_served_with_their_types_and_safe_headers(served, channel, name, content_type):
+    status, headers, body = served.request(f"/webhooks/chat/{name}")
+    assert status == 200
+    assert headers["Content-Type"] == f"{content_type}; charset=utf-8"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Cache-Control"] == "no-cache"
+    expected = FAKE_CLIENT if name == "socket.io.min.js" else (channel.web_dir / name).read_bytes()
+    assert body == expected
+    # Revalidation: an unchanged file costs a 304 and no body.
+    status, _, body = served.request(f"/webhooks/chat/{name}", headers={"If-None-Match": headers["ETag"]})
+    assert (status, body) == (304, b"")
+
+
+def test_a_missing_socket_io_client_gets_a_clear_503(served, channel, tmp_path):
+    saved = channel.web_dir
+    channel.web_dir = copy_web(tmp_path / "web", with_client=False)
+    try:
+        status, headers, body = served.request("/webhooks/chat/socket.io.min.js")
+        assert status == 503
+        assert headers["Content-Type"].startswith("text/plain")
+        assert b"npm ci" in body and b"988" in body
+        # The widget itself is still there to show the crisis numbers.
+        assert served.request("/webhooks/chat/widget.js")[0] == 200
+    finally:
+        channel.web_dir = saved
+
+
+def test_config_has_the_public_clinic_details_and_nothing_else(served, monkeypatch):
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "secret-token-that-must-not-leak")
+    status, headers, body = served.request("/webhooks/chat/config.json")
+    assert status == 200
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    config = json.loads(body)
+    profile = load_profile()
+    assert config == {
+        "program_name": profile.program_name,
+        "phone": profile.phone,
+        "phone_href": "tel:+1" + re.sub(r"\D", "", profile.phone)[-10:],
+        "office_hours": profile.office_hours,
+        "retention_days": profile.retention_days,
+    }
+    assert b"secret-token" not in body
+
+
+def test_config_with_a_broken_profile_is_a_503_without_details(served, monkeypatch, tmp_path):
+    bad = tmp_path / "clinic.yml"
+    bad.write_text("program_name: [\n", encoding="utf-8")
+    monkeypatch.setenv("CLINIC_PROFILE", str(bad))
+    status, _, body = served.request("/webhooks/chat/config.json")
+    assert status == 503
+    assert str(tmp_path).encode() not in body
+
+
+@pytest.mark.parametrize("path", ["/webhooks/chat/", "/webhooks/chat/widget.js", "/webhooks/chat/config.json"])
+def test_the_channel_accepts_no_messages(served, path):
+    body = json.dumps({"sender": "x", "message": "hi"}).encode()
+    status, _, _ = served.request(path, method="POST", data=body, headers={"Content-Type": "application/json"})
+    assert status == 405
+    assert served.messages == []
+
+
+def test_unknown_paths_are_not_served(served):
+    assert served.request("/webhooks/chat/../credentials.yml")[0] == 404
+    assert served.request("/webhooks/chat/package.json")[0] == 404
+    assert served.request("/webhooks/chat/node_modules/socket.io-client/package.json")[0] == 404
+
+
+# ---------- the files themselves ----------
+
+def test_the_demo_page_has_no_inline_code_and_nothing_third_party():
+    html = (WEB / "demo.html").read_text(encoding="utf-8")
+    scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.S)
+    assert scripts == [(' src="/webhooks/chat/widget.js" defer', "")]  # the one tag a clinic adds
+    assert not re.search(r"\son[a-z]+\s*=", html), "inline event handlers are blocked by the CSP"
+    assert "<style" not in html and " style=" not in html
+    assert not re.search(r'<(script|link|img|iframe|object)\b[^>]*(src|href)="(https?:)?//', html), \
+        "nothing may load from another host"
+
+
+def test_the_widget_never_parses_text_as_html_and_loads_nothing_from_elsewhere():
+    js = (WEB / "widget.js").read_text(encoding="utf-8")
+    for risky in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+        assert risky not in js
+    assert not re.search(r"https?://(?!<)", js), "the widget loads everything from its own server"
+    assert "socket.io.min.js" in js and "widget.css" in js and "config.json" in js
+    css = (WEB / "widget.css").read_text(encoding="utf-8")
+    assert "@import" not in css and "url(" not in css and "@font-face" not in css
+
+
+def test_the_socket_io_client_is_pinned_to_one_4x_version_in_package_and_lock():
+    package = json.loads((WEB / "package.json").read_text(encoding="utf-8"))
+    lock = json.loads((WEB / "package-lock.json").read_text(encoding="utf-8"))
+    assert package["private"] is True
+    version = package["dependencies"]["socket.io-client"]
+    assert re.fullmatch(r"4\.\d+\.\d+", version), "an exact 4.x version, no range"
+    assert lock["packages"]["node_modules/socket.io-client"]["version"] == version
+    assert all("integrity" in entry for key, entry in lock["packages"].items() if key)

@@ -1,0 +1,406 @@
+/* The IOP helpline chat widget. Plain JavaScript, no build step.
+ *
+ * A clinic adds one tag to any page:
+ *   <script src="https://<bot server>/webhooks/chat/widget.js" defer></script>
+ * Everything else (styles, the socket.io client, public clinic details) comes from the same server.
+ * Optional: data-socket-path="/socket.io" on the tag if the socket.io channel has another path.
+ * Optional: when the server checks JWTs (SOCKETIO_JWT_SECRET), the page supplies a token, either
+ * window.iopChatAuthToken (a string, or a function returning one or a promise of one, asked at every
+ * connection) or data-auth-token="..." on the tag.
+ *
+ * Safety rules kept throughout: the crisis line is always on screen; text from the person or the bot is
+ * only ever set with textContent (never parsed as HTML); links are built from fixed numbers only.
+ */
+(function () {
+  "use strict";
+
+  const script = document.currentScript;
+  if (!script || window.iopChatWidgetLoaded) return; // a second copy of the tag must not add a second chat
+  window.iopChatWidgetLoaded = true;
+
+  const BASE = new URL(".", script.src).href; // .../webhooks/chat/
+  const ORIGIN = new URL(script.src).origin;
+  const SOCKET_PATH = script.dataset.socketPath || "/socket.io";
+  const PERSON = "I want to talk to a person";
+  const MAX_KEPT = 300; // transcript entries kept in this tab
+
+  const TEXT = {
+    connecting: "Connecting…",
+    stuck: "Still trying to connect… If you are in danger, call 911, or call or text 988.",
+    reconnecting: "Reconnecting… Anything you send now goes out when the connection is back. " +
+      "In danger? Call 911, or call or text 988.",
+    slow: "The answer is taking longer than usual. If you are in danger, call 911, or call or text 988.",
+    failed: "The chat can't reach the server right now. If you are in danger, call 911, or call or text 988.",
+    waiting: "Waiting to send",
+  };
+
+  // Crisis lines, written out in full; each href is a fixed string.
+  const LINES = {
+    call911: ["Call 911", "tel:911"],
+    call988: ["Call 988", "tel:988"],
+    text988: ["Text 988", "sms:988"],
+    poison: ["Poison Help: 1-800-222-1222", "tel:+18002221222"],
+    samhsa: ["SAMHSA Helpline: 1-800-662-4357", "tel:+18006624357"],
+    dv: ["Domestic Violence Hotline: 1-800-799-7233", "tel:+18007997233"],
+    dvText: ["Text START to 88788", "sms:88788?&body=START"],
+    textLine: ["Text HOME to 741741", "sms:741741?&body=HOME"],
+  };
+  const CRISIS = {
+    suicide: ["call988", "text988", "call911"],
+    self_harm: ["call911", "call988", "text988", "textLine"],
+    overdose: ["call911", "poison"],
+    withdrawal_danger: ["call911", "samhsa"],
+    medical_emergency: ["call911"],
+    violence: ["call911", "call988", "text988"],
+    abuse: ["call911", "dv", "dvText", "call988"],
+  };
+  const OUTCOMES = {
+    detox_first: ["A medical check for withdrawal may come first",
+      "Please don't stop alcohol or sedatives suddenly on your own. Our admissions team can help you find " +
+      "medically supervised withdrawal (detox) first."],
+    higher_level_of_care: ["More support than IOP may fit, at least to start",
+      "Our admissions team can talk with you about partial hospitalization or residential care."],
+    iop_may_fit: ["IOP may be a good fit",
+      "Next step: an assessment with our clinical team. Ask for a callback or call our admissions team."],
+    outpatient_may_fit: ["Standard outpatient care may be enough for now",
+      "Our admissions team can talk through outpatient care with you, or IOP if you want more support."],
+  };
+  const STARTERS = [
+    { title: "What is IOP?", payload: "what is iop" },
+    { title: "Is IOP right for me?", payload: "is iop right for me" },
+    { title: "Insurance and cost", payload: "do you take my insurance" },
+  ];
+
+  // ---------- storage: this tab only, so closing the tab forgets the chat (shared computers) ----------
+  const KEY = "iop-chat:" + ORIGIN + ":";
+  function load(name, fallback) {
+    try {
+      const raw = sessionStorage.getItem(KEY + name);
+      return raw === null ? fallback : JSON.parse(raw);
+    } catch (e) {
+      return fallback;
+    }
+  }
+  function save(name, value) {
+    try {
+      sessionStorage.setItem(KEY + name, JSON.stringify(value));
+    } catch (e) { /* storage blocked or full: the chat still works, it just won't survive a reload */ }
+  }
+  function randomId() {
+    if (crypto.randomUUID) return crypto.randomUUID().replace(/-/g, "");
+    return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  let sessionId = load("session", null) || randomId();
+  save("session", sessionId);
+  let transcript = load("log", []);
+  let queue = load("queue", []); // [{id, text}] typed while offline, sent once on reconnect
+  if (!Array.isArray(transcript)) transcript = [];
+  if (!Array.isArray(queue)) queue = [];
+  let config = {};
+
+  // ---------- DOM helpers: strings always become text nodes ----------
+  function el(tag, props, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props || {})) {
+      if (key === "class") node.className = value;
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else if (value !== false && value != null) node.setAttribute(key, value === true ? "" : value);
+    }
+    for (const child of children) if (child != null) node.append(child);
+    return node;
+  }
+  function link(key, extraClass) {
+    const [label, href] = LINES[key];
+    return el("a", { class: "iopw-call " + (extraClass || ""), href: href }, label);
+  }
+  // Full phone numbers in the bot's text become tap-to-call links; everything else stays text.
+  const PHONE = /\b1-\d{3}-\d{3}-\d{4}\b|\(\d{3}\) \d{3}-\d{4}/g;
+  function withPhoneLinks(text) {
+    const out = document.createDocumentFragment();
+    let last = 0;
+    for (const m of text.matchAll(PHONE)) {
+      const digits = m[0].replace(/\D/g, "");
+      out.append(text.slice(last, m.index), el("a", { href: "tel:+" + (digits.length === 11 ? digits : "1" + digits) }, m[0]));
+      last = m.index + m[0].length;
+    }
+    out.append(text.slice(last));
+    return out;
+  }
+  const hidden = (text) => el("span", { class: "iopw-vh" }, text);
+
+  // ---------- the widget's elements (in a shadow root: the page's styles and ours don't mix) ----------
+  const host = el("div", { id: "iop-chat-widget" });
+  const shadow = host.attachShadow({ mode: "open" });
+  const style = el("link", { rel: "stylesheet", href: BASE + "widget.css" });
+  const root = el("div", { class: "iopw", hidden: true }); // shown once the styles are in
+
+  const crisisBar = () => el("p", { class: "iopw-crisis" },
+    el("strong", null, "In danger now?"), " ",
+    el("span", { class: "iopw-nowrap" }, el("a", { href: "tel:911" }, "Call 911"), " ·"), " ",
+    el("span", { class: "iopw-nowrap" }, el("a", { href: "tel:988", "aria-label": "Call 988" }, "Call"), " or ",
+      el("a", { href: "sms:988", "aria-label": "Text 988" }, "text 988")));
+
+  const launcher = el("button", { type: "button", class: "iopw-launch", "aria-expanded": "false",
+    "aria-controls": "iopw-panel", onclick: () => setOpen(true) }, "Chat with us");
+  const dock = el("div", { class: "iopw-dock" }, crisisBar(), launcher);
+
+  const title = el("h2", { class: "iopw-title", id: "iopw-title" }, "Helpline chat");
+  const personButton = el("button", { type: "button", class: "iopw-person", onclick: () => send(PERSON) },
+    "Talk to a person");
+  const closeButton = el("button", { type: "button", class: "iopw-close", "aria-label": "Close chat",
+    onclick: () => setOpen(false) }, "×");
+  const status = el("p", { class: "iopw-status", role: "status", hidden: true });
+  const notice = el("div", { class: "iopw-notice" });
+  const log = el("div", { class: "iopw-log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
+    "aria-label": "Conversation", tabindex: "0" }, notice);
+  const typing = el("p", { class: "iopw-typing", hidden: true },
+    el("span", { class: "iopw-dots", "aria-hidden": "true" }, el("span"), el("span"), el("span")),
+    " The assistant is typing…");
+  const input = el("input", { type: "text", id: "iopw-input", class: "iopw-input", autocomplete: "off",
+    maxlength: "1000", enterkeyhint: "send" });
+  const form = el("form", { class: "iopw-form", onsubmit: (e) => { e.preventDefault(); sendTyped(); } },
+    el("label", { for: "iopw-input", class: "iopw-vh" }, "Type your message"),
+    input,
+    el("button", { type: "submit", class: "iopw-send" }, "Send"));
+  const replies = el("div", { class: "iopw-replies", role: "group", "aria-label": "Suggested replies" });
+  const panel = el("section", { id: "iopw-panel", class: "iopw-panel", "aria-labelledby": "iopw-title", hidden: true },
+    el("div", { class: "iopw-head" },
+      el("div", { class: "iopw-titles" }, title, el("p", { class: "iopw-sub" }, "Automated, not a clinician")),
+      personButton, closeButton),
+    crisisBar(), status, log, typing, form, replies);
+  root.append(dock, panel);
+  shadow.append(style, root);
+  const reveal = () => { root.hidden = false; log.scrollTop = log.scrollHeight; };
+  style.addEventListener("load", reveal);
+  style.addEventListener("error", reveal);
+
+  function fillNotice() {
+    const name = config.program_name || "our program";
+    const days = config.retention_days ? `for ${config.retention_days} days` : "for a limited time";
+    title.textContent = config.program_name ? `${config.program_name} chat` : "Helpline chat";
+    notice.replaceChildren(
+      el("p", null, el("strong", null, "This is an automated assistant, not a person or a clinician."),
+        ` It answers questions about ${name} and can connect you with our team. It is not for emergencies.`),
+      el("p", null, `What you write is stored on our server ${days} so our team can follow up, then deleted. ` +
+        "You don't need to give your name. This tab keeps a copy of the chat until you close it."));
+    if (config.phone && /^tel:\+\d{11}$/.test(config.phone_href || "")) {
+      notice.append(el("p", null, "Prefer to call? ", el("a", { href: config.phone_href }, config.phone),
+        config.office_hours ? ` (${config.office_hours})` : ""));
+    }
+  }
+
+  // ---------- rendering the conversation ----------
+  function crisisCard(entry) {
+    let keys = CRISIS[entry.category] || ["call911", "call988", "text988"];
+    const imminent = entry.urgency === "imminent";
+    if (imminent) keys = ["call911", ...keys.filter((k) => k !== "call911")]; // danger now: 911 first
+    return el("div", { class: "iopw-card iopw-card-crisis" },
+      el("h3", null, imminent ? "Please get help now" : "Help is available right now"),
+      el("p", null, "These lines answer day and night."),
+      el("div", { class: "iopw-calls" }, ...keys.map((k, i) => link(k, i === 0 ? "iopw-call-first" : ""))));
+  }
+  function resultCard(entry) {
+    const [head, next] = OUTCOMES[entry.outcome] ||
+      ["Thank you for answering", "Our admissions team can talk through what care may fit you."];
+    const card = el("div", { class: "iopw-card iopw-card-result" },
+      el("p", { class: "iopw-card-label" }, "Your check result"),
+      el("h3", null, head),
+      el("p", null, next),
+      el("p", { class: "iopw-small" }, "This is not a diagnosis. Only an assessment with our clinical team decides."));
+    if (/^tel:\+\d{11}$/.test(config.phone_href || "")) {
+      card.append(el("a", { class: "iopw-call iopw-call-first", href: config.phone_href }, `Call admissions: ${config.phone}`));
+    }
+    return card;
+  }
+  function draw(entry) {
+    let node = null;
+    if (entry.kind === "user") {
+      node = el("div", { class: "iopw-msg iopw-user", "data-id": entry.id }, hidden("You said: "), el("span", null, entry.text));
+      if (entry.pending) node.append(el("span", { class: "iopw-pending" }, TEXT.waiting));
+      setReplies([]);
+    } else if (entry.kind === "bot") {
+      node = el("div", { class: "iopw-msg iopw-bot" }, hidden("Assistant: "), withPhoneLinks(entry.text));
+      if (entry.buttons && entry.buttons.length) setReplies(entry.buttons);
+    } else if (entry.kind === "crisis") {
+      node = crisisCard(entry);
+    } else if (entry.kind === "result") {
+      node = resultCard(entry);
+    }
+    if (node) log.append(node);
+    log.scrollTop = log.scrollHeight;
+  }
+  function add(entry) {
+    transcript.push(entry);
+    if (transcript.length > MAX_KEPT) transcript = transcript.slice(-MAX_KEPT);
+    save("log", transcript);
+    draw(entry);
+  }
+  function setReplies(buttons) {
+    const hadFocus = replies.contains(shadow.activeElement);
+    replies.replaceChildren(...buttons.map((b) =>
+      el("button", { type: "button", class: "iopw-reply", onclick: () => send(b.payload, b.title) }, b.title)));
+    replies.hidden = buttons.length === 0;
+    if (hadFocus) input.focus(); // the pressed button is gone: keep the keyboard user in the chat
+  }
+
+  // ---------- connection ----------
+  let socket = null;
+  let ready = false; // connected and the session confirmed
+  let everReady = false;
+  let troubled = false; // a connection attempt has failed
+  let slow = false;
+  let waitTimer = 0;
+  let typingTimer = 0;
+
+  function showStatus() {
+    let text = "";
+    if (!ready) text = everReady ? TEXT.reconnecting : troubled ? TEXT.stuck : TEXT.connecting;
+    else if (slow) text = TEXT.slow;
+    status.textContent = text;
+    status.hidden = !text;
+  }
+  let clientRequested = false;
+  function loadClient() {
+    if (clientRequested) return;
+    clientRequested = true;
+    if (window.io) return connect();
+    const tag = el("script", { src: BASE + "socket.io.min.js" });
+    tag.addEventListener("load", connect);
+    tag.addEventListener("error", () => { status.textContent = TEXT.failed; status.hidden = false; });
+    document.head.append(tag);
+  }
+  function connect() {
+    // WebSocket first: it also works when the widget is embedded on another site (Rasa's socket.io
+    // server sends no CORS headers for long-polling); polling remains a fallback on the same site.
+    socket = window.io(ORIGIN, { path: SOCKET_PATH, transports: ["websocket", "polling"], tryAllTransports: true,
+      reconnectionDelay: 1000, reconnectionDelayMax: 10000, auth: withToken });
+    socket.on("connect", () => socket.emit("session_request", { session_id: sessionId }));
+    socket.on("session_confirm", (confirmed) => {
+      // The server may swap an id it won't accept for a new one: use the one it confirmed from now on.
+      if (typeof confirmed === "string" && confirmed && confirmed !== sessionId) {
+        sessionId = confirmed;
+        save("session", sessionId);
+      }
+      ready = everReady = true;
+      showStatus();
+      flush();
+    });
+    socket.on("disconnect", (reason) => {
+      ready = false;
+      waiting(false); // no answer can arrive while offline: "Reconnecting…" says what is going on
+      if (reason === "io server disconnect") socket.connect(); // the client does not retry this one itself
+    });
+    socket.on("connect_error", () => { troubled = true; showStatus(); });
+    socket.on("bot_uttered", receive);
+    showStatus();
+  }
+
+  function withToken(callback) {
+    const given = window.iopChatAuthToken;
+    Promise.resolve(typeof given === "function" ? given() : given)
+      .catch(() => null)
+      .then((token) => {
+        token = token || script.dataset.authToken;
+        callback(typeof token === "string" && token ? { token: token } : {});
+      });
+  }
+
+  function flush() {
+    if (!ready || !queue.length) return;
+    for (const item of queue) {
+      socket.emit("user_uttered", { message: item.text, session_id: sessionId });
+      const entry = transcript.find((e) => e.id === item.id);
+      if (entry) delete entry.pending;
+      const pending = log.querySelector(`[data-id="${item.id}"] .iopw-pending`);
+      if (pending) pending.remove();
+    }
+    queue = [];
+    save("queue", queue);
+    save("log", transcript);
+    waiting(true);
+  }
+  function waiting(on) {
+    clearTimeout(waitTimer);
+    clearTimeout(typingTimer);
+    typing.hidden = !on;
+    slow = false;
+    if (on) waitTimer = setTimeout(() => { slow = true; showStatus(); }, 30000);
+    showStatus();
+  }
+  function send(text, shown) {
+    text = String(text || "").trim();
+    if (!text) return;
+    const id = randomId().slice(0, 12);
+    add({ kind: "user", id: id, text: shown || text, pending: !ready });
+    queue.push({ id: id, text: text });
+    save("queue", queue);
+    flush();
+  }
+  function sendTyped() {
+    const text = input.value;
+    if (!text.trim()) return;
+    input.value = "";
+    send(text);
+  }
+
+  function quickReplies(list) {
+    if (!Array.isArray(list)) return [];
+    return list.filter((b) => b && typeof b.title === "string" && b.title)
+      .map((b) => ({ title: b.title, payload: typeof b.payload === "string" && b.payload ? b.payload : b.title }));
+  }
+  function receive(message) {
+    if (!message || typeof message !== "object") return;
+    // Rasa sends a custom payload either as {custom: {...}} or as the message itself.
+    const custom = message.custom && typeof message.custom === "object" ? message.custom : message;
+    if (typeof message.text === "string" && message.text.trim()) {
+      add({ kind: "bot", text: message.text, buttons: quickReplies(message.quick_replies || message.buttons) });
+    }
+    const escalation = custom.escalation;
+    if (escalation && typeof escalation === "object") {
+      add({ kind: "crisis", category: String(escalation.category), urgency: String(escalation.urgency) });
+    }
+    const screening = custom.screening;
+    if (screening && typeof screening === "object") add({ kind: "result", outcome: String(screening.outcome) });
+    // A turn often has several messages: keep the dots up a moment for the rest.
+    clearTimeout(waitTimer);
+    slow = false;
+    showStatus();
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => { typing.hidden = true; }, 1500);
+  }
+
+  // ---------- open / close ----------
+  function setOpen(open) {
+    panel.hidden = !open;
+    dock.hidden = open;
+    launcher.setAttribute("aria-expanded", String(open));
+    save("open", open);
+    if (open) {
+      loadClient();
+      log.scrollTop = log.scrollHeight;
+      input.focus();
+    } else {
+      launcher.focus();
+    }
+  }
+
+  function start() {
+    fillNotice();
+    fetch(BASE + "config.json", { credentials: "omit" })
+      .then((r) => (r.ok ? r.json() : {}))
+      .then((c) => { config = c && typeof c === "object" ? c : {}; fillNotice(); })
+      .catch(() => {});
+    setReplies(STARTERS);
+    for (const entry of transcript) draw(entry);
+    document.body.append(host);
+    if (load("open", false)) {
+      panel.hidden = false;
+      dock.hidden = true;
+      launcher.setAttribute("aria-expanded", "true");
+      loadClient();
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
