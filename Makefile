@@ -15,13 +15,14 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help install test-deps pipeline train migrate run shell staff-user validate lint unit integration browser conversation-test nlu-test test eval purge lock clean
+.PHONY: help install test-deps pipeline train migrate run shell staff-user staff-password validate lint unit integration browser conversation-test nlu-test test eval purge lock clean
 
 help:
 	@echo "make run    set up everything on first use, then start the bot on http://127.0.0.1:$(RASA_PORT)"
 	@echo "make test   lint, unit tests, data validation, training, conversation tests, held-out NLU check"
 	@echo "make shell  chat with the bot in the terminal (rasa shell with the action server)"
-	@echo "make staff-user NAME=<name>   create (or reset) a staff console account"
+	@echo "make staff-user NAME=<name>       create a staff console account (asks for the password)"
+	@echo "make staff-password NAME=<name>   set a new password for a staff account"
 	@echo "make train | validate | eval | purge | migrate | lock | clean"
 
 $(VENV)/.installed: requirements.lock scripts/install.sh
@@ -51,6 +52,10 @@ shell: train migrate
 staff-user: migrate
 	@test -n "$(NAME)" || { echo "usage: make staff-user NAME=<name>" >&2; exit 2; }
 	@$(PY) -m bot.console add-user "$(NAME)"
+
+staff-password: migrate
+	@test -n "$(NAME)" || { echo "usage: make staff-password NAME=<name>" >&2; exit 2; }
+	@$(PY) -m bot.console reset-password "$(NAME)"
 
 validate: install
 	@$(PY) -m bot.tools.validate

@@ -9,7 +9,7 @@ model=$(cat models/CURRENT 2>/dev/null) || { echo "error: no trained model: run 
 check_profile
 require_port "$ACTION_PORT" ACTION_PORT
 require_port "$RASA_PORT" RASA_PORT
-CONSOLE_PORT=${CONSOLE_PORT:-5006}
+CONSOLE_PORT=${CONSOLE_PORT:-5080}  # not 5006: RASA_SERVERS uses the ports after RASA_PORT
 require_port "$CONSOLE_PORT" CONSOLE_PORT
 
 # Rasa's HTTP API (used by the staff console) is never open: it needs this token. Without one in the

@@ -42,7 +42,7 @@ def test_purge_deletes_old_data_and_keeps_recent_and_opt_outs(project_db, tmp_pa
 
     counts = purge(90, now=NOW, tracker_url=tracker_url)
 
-    assert counts == {"handoffs": 1, "screening_results": 1, "callback_requests": 1, "sms_opt_ins": 1,
+    assert counts == {"handoffs": 1, "screening_results": 1, "callback_requests": 1, "sms_opt_ins": 1, "staff_sessions": 0,
                       "conversations": 1}
     assert [h.conversation_id for h in open_handoffs()] == ["new"]
     assert [r.conversation_id for r in screenings()] == ["new"] and [c.conversation_id for c in callbacks()] == ["new"]

@@ -18,7 +18,7 @@ import logging
 import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -48,10 +48,39 @@ class SmsCollector(CollectingOutputChannel):
         return "twilio"
 
 
+class SmsOutput(OutputChannel):
+    """Messages made outside an SMS turn (a staff reply, the claim notice, through Rasa's HTTP API with
+    output_channel=latest): texted as a turn's replies are, and never to a number that opted out."""
+
+    def __init__(self, channel: "VerifiedTwilioInput") -> None:
+        self.channel = channel
+
+    @classmethod
+    def name(cls) -> Text:
+        return "twilio"
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        try:
+            opted_out = await asyncio.to_thread(is_opted_out, recipient_id)
+        except StorageError:
+            opted_out = True  # unknown opt-out state: send nothing rather than text someone who said STOP
+        text = formatting.render([message], self.channel.program_name_to_hide())
+        if opted_out or not text:
+            logger.warning("SMS to %s not sent (opted out or opt-out state unknown)", mask(recipient_id))
+            return
+        await self.channel.send_text(recipient_id, text)
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text})
+
+
 class VerifiedTwilioInput(InputChannel):
     @classmethod
     def name(cls) -> Text:
         return "twilio"
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        return SmsOutput(self)
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:

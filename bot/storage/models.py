@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, DateTime, Integer, String, Text
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
 
 URGENCIES = ("imminent", "urgent", "routine")
 HANDOFF_STATUSES = ("waiting", "claimed", "closed")
+# How a handoff ended: a staff member gave the conversation back to the assistant, or closed it with a note.
+RESOLUTIONS = ("handed_back", "closed")
 
 
 def utcnow() -> datetime:
@@ -28,11 +30,14 @@ class Handoff(Base):
     category = Column(String(64), nullable=True)  # the risk category when reason == "risk"
     urgency = Column(String(16), nullable=False, default="routine")
     status = Column(String(16), nullable=False, default="waiting", index=True)
-    claimed_by = Column(String(255), nullable=True)
-    note = Column(Text, nullable=True)
+    claimed_by = Column(String(255), nullable=True)  # staff username while claimed, kept after closing
+    note = Column(Text, nullable=True)  # the staff member's closing note
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
     closed_at = Column(DateTime(timezone=True), nullable=True)
+    claimed_at = Column(DateTime(timezone=True), nullable=True)
+    closed_by = Column(String(255), nullable=True)
+    resolution = Column(String(16), nullable=True)  # one of RESOLUTIONS once closed
 
 
 class ScreeningResult(Base):
@@ -72,3 +77,42 @@ class SmsOptOut(Base):
     phone = Column(String(32), primary_key=True)  # E.164
     opted_out = Column(Integer, nullable=False, default=1)  # 1 while opted out, 0 after START
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow, index=True)
+
+
+class StaffUser(Base):
+    """An admissions staff member who can sign in to the console (`python -m bot.console add-user`)."""
+
+    __tablename__ = "staff_users"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False, unique=True)
+    password_hash = Column(String(255), nullable=False)  # argon2id, with its parameters and salt
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_sign_in_at = Column(DateTime(timezone=True), nullable=True)
+
+
+class StaffSession(Base):
+    """A signed-in browser. Only a keyed hash of the cookie's token is stored, so a copy of the table
+    cannot be replayed as a cookie."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash = Column(String(64), primary_key=True)
+    user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    csrf_token = Column(String(64), nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    last_seen_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = Column(DateTime(timezone=True), nullable=False, index=True)  # the absolute limit
+
+
+class StaffAction(Base):
+    """Who did what to a handoff, and when (claim, take_over, reply, hand_back, close). Never the words of a
+    reply: those are in the conversation itself. Deleted with its handoff by retention."""
+
+    __tablename__ = "staff_actions"
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False, index=True)
+    username = Column(String(64), nullable=False)  # kept as text: the record outlives a removed account
+    action = Column(String(16), nullable=False)
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)

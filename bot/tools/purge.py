@@ -32,6 +32,9 @@ def purge(retention_days: int, now: Optional[datetime] = None, db_url: Optional[
             counts[name] = session.execute(delete(model).where(model.created_at < cutoff)).rowcount
         counts["sms_opt_ins"] = session.execute(
             delete(SmsOptOut).where(SmsOptOut.opted_out == 0, SmsOptOut.updated_at < cutoff)).rowcount
+    from bot.console.auth import purge_expired_sessions  # staff sign-ins that have expired
+
+    counts["staff_sessions"] = purge_expired_sessions(now, db_url)
     engine = create_engine(tracker_url or tracker_database_url(), future=True)
     try:
         try:

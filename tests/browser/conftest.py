@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import ROOT
-from tests.servers import start_servers, stop_servers
+from tests.servers import FakeTwilio, start_servers, stop_servers
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -29,9 +29,12 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="session")
 def servers(tmp_path_factory):
-    running = start_servers(tmp_path_factory.mktemp("browser-run"))
+    twilio = FakeTwilio()  # the SMS line is on, texting a fake Twilio API on 127.0.0.1
+    running = start_servers(tmp_path_factory.mktemp("browser-run"), twilio)
+    running["twilio"] = twilio
     yield running
     stop_servers(running)
+    twilio.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,376 @@
+"""The staff console: an aiohttp web app in its own process (`python -m bot.console serve`).
+
+Every page and endpoint except the sign-in page, the static files and /healthz needs a signed-in staff
+member. Every POST needs the session's CSRF token (besides the SameSite=Strict cookie). Pages are Jinja2
+templates with autoescape and the script sets text with textContent only: a person's message can never
+become markup. The Content-Security-Policy allows scripts and styles from the console itself only.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import re
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, Optional
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.console import auth, views
+from bot.console.rasa_api import DELIVERING_CHANNELS, RasaClient, RasaUnavailable
+from bot.storage import handoffs
+from bot.storage.db import StorageError
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+COOKIE = "console_session"
+LOGIN_COOKIE = "console_login"  # double-submit token for the sign-in form, before there is a session
+MAX_REPLY = 1000
+MAX_NOTE = 2000
+PUBLIC = {"/login", "/healthz", "/favicon.ico"}
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+DB_DOWN = "The console cannot reach its database right now. Try again in a moment; if it goes on, tell IT."
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+DB_URL = web.AppKey("db_url", Optional[str])
+RASA = web.AppKey("rasa", RasaClient)
+JINJA = web.AppKey("jinja", Environment)
+THROTTLE = web.AppKey("throttle", auth.SignInThrottle)
+FAILURE_DELAY = web.AppKey("failure_delay", float)  # seconds before answering a failed sign-in
+HOUSEKEEPING = web.AppKey("housekeeping", asyncio.Task)
+
+
+def create_app(db_url: Optional[str] = None, rasa: Optional[RasaClient] = None) -> web.Application:
+    app = web.Application(middlewares=[errors_middleware, auth_middleware], client_max_size=64 * 1024)
+    app[DB_URL] = db_url
+    app[RASA] = rasa or RasaClient.from_env()
+    app[JINJA] = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True)
+    app[THROTTLE] = auth.SignInThrottle()
+    app[FAILURE_DELAY] = 1.0
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/favicon.ico", no_icon)
+    app.router.add_get("/login", login_page)
+    app.router.add_post("/login", login)
+    app.router.add_post("/logout", logout)
+    app.router.add_get("/", queue_page)
+    app.router.add_get("/api/queue", queue_api)
+    app.router.add_get("/handoffs/{id:\\d+}", handoff_page)
+    app.router.add_get("/api/handoffs/{id:\\d+}", handoff_api)
+    app.router.add_post("/handoffs/{id:\\d+}/claim", claim)
+    app.router.add_post("/handoffs/{id:\\d+}/reply", reply)
+    app.router.add_post("/handoffs/{id:\\d+}/hand-back", hand_back)
+    app.router.add_post("/handoffs/{id:\\d+}/close", close)
+    app.router.add_static("/static/", HERE / "static", show_index=False)
+    app.on_response_prepare.append(security_headers)
+    app.on_startup.append(start_housekeeping)
+    app.on_cleanup.append(stop_housekeeping)
+    return app
+
+
+# ---------- plumbing ----------
+def db(request: web.Request) -> Optional[str]:
+    return request.app[DB_URL]
+
+
+async def in_thread(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    return await asyncio.to_thread(func, *args, **kwargs)
+
+
+def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
+    staff: Optional[auth.SignedIn] = request.get("staff")
+    html = request.app[JINJA].get_template(template).render(
+        staff=staff.username if staff else None, csrf=staff.csrf_token if staff else "", **context)
+    return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"  # with no-referrer, chromium sends "Origin: null" on POST
+    if not request.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"  # transcripts must not stay in a shared browser's cache
+
+
+def wants_json(request: web.Request) -> bool:
+    return request.path.startswith("/api/")
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A clear message instead of a stack trace, whatever fails."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        message = {404: "There is nothing here.", 413: "That was too long."}.get(exc.status, exc.reason)
+        return error(request, exc.status, message)
+    except (StorageError, SQLAlchemyError) as exc:
+        logger.error("console database error on %s: %s", request.path, type(exc).__name__)
+        return error(request, 503, DB_DOWN)
+    except Exception:
+        logger.exception("console error on %s", request.path)
+        return error(request, 500, "Something went wrong in the console. Try again; if it goes on, tell IT.")
+
+
+def error(request: web.Request, status: int, message: str) -> web.Response:
+    if wants_json(request):
+        return web.json_response({"error": message}, status=status)
+    return render(request, "error.html", status=status, message=message)
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.method == "POST" and not same_origin(request):
+        return error(request, 403, "This request did not come from the console's own page.")
+    if request.path in PUBLIC or request.path.startswith("/static/"):
+        return await handler(request)
+    staff = await in_thread(auth.current_session, request.cookies.get(COOKIE), url=db(request))
+    if staff is None:
+        if wants_json(request):
+            return web.json_response({"error": "Your session has ended. Sign in again."}, status=401)
+        if request.method == "POST":
+            return error(request, 401, "Your session has ended. Sign in again: what you typed was not sent.")
+        return redirect("/login")
+    request["staff"] = staff
+    if request.method == "POST":
+        form = await request.post()
+        sent = str(form.get("csrf") or request.headers.get("X-CSRF-Token") or "")
+        if not hmac.compare_digest(sent.encode(), staff.csrf_token.encode()):
+            return error(request, 403, "This form has expired. Go back, reload the page and try again.")
+    return await handler(request)
+
+
+def same_origin(request: web.Request) -> bool:
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    return origin is None or urlsplit(origin).netloc == request.host
+
+
+def redirect(location: str) -> web.Response:
+    return web.Response(status=303, headers={"Location": location})
+
+
+def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,
+               max_age: Optional[int] = None) -> None:
+    response.set_cookie(name, value, httponly=True, samesite="Strict", path="/", max_age=max_age,
+                        secure=request.secure)
+
+
+async def start_housekeeping(app: web.Application) -> None:
+    async def loop() -> None:
+        while True:
+            try:
+                await in_thread(auth.purge_expired_sessions, url=app[DB_URL])
+            except Exception as exc:
+                logger.warning("could not delete expired console sessions (%s)", type(exc).__name__)
+            await asyncio.sleep(3600)
+
+    app[HOUSEKEEPING] = asyncio.create_task(loop())
+
+
+async def stop_housekeeping(app: web.Application) -> None:
+    app[HOUSEKEEPING].cancel()
+    await app[RASA].close()
+
+
+# ---------- sign-in ----------
+async def healthz(_: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+async def no_icon(_: web.Request) -> web.Response:
+    return web.Response(status=204)
+
+
+async def login_page(request: web.Request, message: str = "", status: int = 200,
+                     username: str = "") -> web.Response:
+    # Reuse the browser's token: another tab, or the browser's own requests (favicon), must not void this form.
+    token = request.cookies.get(LOGIN_COOKIE, "")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{32}", token):
+        token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", status=status, login_csrf=token, message=message, username=username)
+    set_cookie(request, response, LOGIN_COOKIE, token)
+    return response
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    form = await request.post()
+    username = str(form.get("username") or "")[:64]
+    password = str(form.get("password") or "")[:1024]
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    if not expected or not hmac.compare_digest(str(form.get("login_csrf") or "").encode(), expected.encode()):
+        return await login_page(request, "The sign-in form expired. Please try again.", 403, username)
+    throttle: auth.SignInThrottle = request.app[THROTTLE]
+    address = request.remote or "?"
+    if throttle.blocked(username, address):
+        return await login_page(request, "Too many failed sign-ins. Wait 15 minutes, or ask IT to reset your "
+                                         "password.", 429, username)
+    user_id = await in_thread(auth.authenticate, username, password, url=db(request))
+    if user_id is None:
+        throttle.failed(username, address)
+        await asyncio.sleep(request.app[FAILURE_DELAY])  # slows guessing; the loop keeps serving others
+        logger.warning("console sign-in failed for a username from %s", address)
+        return await login_page(request, "Wrong username or password.", 401, username)
+    throttle.succeeded(username)
+    token = await in_thread(auth.start_session, user_id, url=db(request))
+    response = redirect("/")
+    set_cookie(request, response, COOKIE, token, max_age=int(auth.LIFETIME.total_seconds()))
+    response.del_cookie(LOGIN_COOKIE, path="/")
+    logger.info("console sign-in: %s", auth.check_username(username))
+    return response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    await in_thread(auth.end_session, request.cookies.get(COOKIE), url=db(request))
+    response = redirect("/login")
+    response.del_cookie(COOKIE, path="/")
+    return response
+
+
+# ---------- the queue ----------
+async def queue_data(request: web.Request) -> Dict[str, Any]:
+    now = datetime.now(timezone.utc)
+    zone = views.clinic_zone()
+    rows = await in_thread(handoffs.open_handoffs, db(request))
+    return {**views.queue_view(rows, now, zone), "me": request["staff"].username}
+
+
+async def queue_page(request: web.Request) -> web.Response:
+    data = await queue_data(request)
+    now, zone = datetime.now(timezone.utc), views.clinic_zone()
+    closed = [views.handoff_view(h, now, zone) for h in await in_thread(handoffs.recently_closed, 15, db(request))]
+    urgent_ids = " ".join(str(h["id"]) for h in data["waiting"] if h["urgent"])
+    return render(request, "queue.html", page="queue", queue=data, closed=closed, urgent_ids=urgent_ids)
+
+
+async def queue_api(request: web.Request) -> web.Response:
+    return web.json_response(await queue_data(request))
+
+
+# ---------- one conversation ----------
+async def load_handoff(request: web.Request):
+    row = await in_thread(handoffs.get_handoff, int(request.match_info["id"]), db(request))
+    if row is None:
+        raise web.HTTPNotFound()
+    return row
+
+
+async def conversation_data(request: web.Request, row) -> Dict[str, Any]:
+    now, zone = datetime.now(timezone.utc), views.clinic_zone()
+    data: Dict[str, Any] = {"handoff": views.handoff_view(row, now, zone), "transcript": [], "transcript_error": "",
+                            "paused": None}
+    try:
+        tracker = await request.app[RASA].tracker(row.conversation_id)
+        data["transcript"] = views.transcript(tracker, zone, now)
+        data["paused"] = bool(tracker.get("paused"))
+    except RasaUnavailable as exc:
+        data["transcript_error"] = f"The conversation can't be shown: {exc}"
+    return data
+
+
+async def handoff_page(request: web.Request, error_message: str = "", status: int = 200,
+                       draft: str = "", note: str = "") -> web.Response:
+    row = await load_handoff(request)
+    data = await conversation_data(request, row)
+    staff: auth.SignedIn = request["staff"]
+    actions = await in_thread(handoffs.actions_of, row.id, db(request))
+    zone = views.clinic_zone()
+    history = [{"who": a.username, "what": a.action.replace("_", " "), "when": views.clock(a.at, zone)}
+               for a in actions if a.action != "reply"]
+    return render(request, "handoff.html", status=status, page="handoff", **data, history=history,
+                  mine=row.status == "claimed" and row.claimed_by == staff.username,
+                  delivers=row.channel in DELIVERING_CHANNELS, error=error_message, draft=draft, note=note,
+                  max_reply=MAX_REPLY, max_note=MAX_NOTE)
+
+
+async def handoff_api(request: web.Request) -> web.Response:
+    row = await load_handoff(request)
+    return web.json_response(await conversation_data(request, row))
+
+
+def back_to(row) -> web.Response:
+    return redirect(f"/handoffs/{row.id}")
+
+
+async def claim(request: web.Request) -> web.StreamResponse:
+    row = await load_handoff(request)
+    me = request["staff"].username
+    take_over = (await request.post()).get("take_over") == "1"
+    try:
+        await in_thread(handoffs.claim, row.id, me, take_over, db(request))
+    except handoffs.HandoffConflict as exc:
+        return await handoff_page(request, f"Not claimed: {exc}.", 409)
+    if take_over:  # the conversation is already paused and the person already knows someone joined
+        logger.info("console: %s took over handoff %s", me, row.id)
+        return back_to(row)
+    try:
+        await request.app[RASA].take_over(row.conversation_id)
+    except RasaUnavailable as exc:
+        # Never leave a claim that did not pause the assistant: staff would think they had the conversation.
+        await in_thread(handoffs.release, row.id, me, db(request))
+        return await handoff_page(request, f"Not claimed, the assistant is still answering: {exc}", 502)
+    logger.info("console: %s claimed handoff %s", me, row.id)
+    return back_to(row)
+
+
+async def reply(request: web.Request) -> web.StreamResponse:
+    row = await load_handoff(request)
+    me = request["staff"].username
+    text = str((await request.post()).get("text") or "").strip()
+    if row.status != "claimed" or row.claimed_by != me:
+        return await handoff_page(request, "Claim this conversation before you reply.", 409, draft=text)
+    if not text:
+        return await handoff_page(request, "The reply is empty.", 400)
+    if len(text) > MAX_REPLY:
+        return await handoff_page(request, f"The reply is too long: at most {MAX_REPLY} characters.", 400, draft=text)
+    try:
+        await request.app[RASA].reply(row.conversation_id, text)
+    except RasaUnavailable as exc:
+        return await handoff_page(request, f"Not sent: {exc}", 502, draft=text)
+    await in_thread(handoffs.record_action, row.id, me, "reply", db(request))
+    return back_to(row)
+
+
+async def hand_back(request: web.Request) -> web.StreamResponse:
+    return await finish(request, "handed_back")
+
+
+async def close(request: web.Request) -> web.StreamResponse:
+    return await finish(request, "closed")
+
+
+async def finish(request: web.Request, resolution: str) -> web.StreamResponse:
+    row = await load_handoff(request)
+    me = request["staff"].username
+    note = str((await request.post()).get("note") or "").strip()
+    if row.status == "closed":
+        return await handoff_page(request, f"Already closed by {row.closed_by or 'someone'}.", 409)
+    if resolution == "closed" and not note:
+        return await handoff_page(request, "Write a short note before closing (what happened, what's next).", 400)
+    if len(note) > MAX_NOTE:
+        return await handoff_page(request, f"The note is too long: at most {MAX_NOTE} characters.", 400, note=note)
+    if row.status == "claimed":
+        # The assistant answers again before the handoff closes: a closed handoff must never leave the person
+        # in a paused conversation that nobody watches.
+        try:
+            await request.app[RASA].hand_back(row.conversation_id)
+        except RasaUnavailable as exc:
+            return await handoff_page(request, f"Still open, the assistant is still paused: {exc}", 502, note=note)
+    try:
+        await in_thread(handoffs.finish, row.id, me, resolution, note, db(request))
+    except handoffs.HandoffConflict as exc:
+        return await handoff_page(request, f"Not closed: {exc}.", 409)
+    logger.info("console: %s %s handoff %s", me, resolution.replace("_", " "), row.id)
+    return redirect("/")

@@ -1,0 +1,121 @@
+"""The console's client for the Rasa server's HTTP API (enabled by `--enable-api --auth-token`).
+
+- transcript: GET /conversations/{id}/tracker
+- take over / give back: append a `pause` or `resume` event (Rasa's ConversationPaused / ConversationResumed:
+  while paused, Rasa predicts nothing, so the assistant stays quiet);
+- a staff message: append a `bot` event with `execute_side_effects=true` and `output_channel=latest`, so the
+  Rasa server sends it through the output channel of the conversation's latest input channel (socket.io:
+  the person's chat window; SMS: a text), and keeps it in the conversation's tracker.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Dict, List, Optional
+from urllib.parse import quote
+
+import aiohttp
+from yarl import URL
+
+logger = logging.getLogger(__name__)
+
+# What the person sees. No staff names: the person only needs to know a human is (or no longer is) there.
+JOINED = ("Someone from our team has joined this conversation and will answer you here. "
+          "If you are in danger, call 911, or call or text 988.")
+HANDED_BACK = ("You're back with the automated assistant. You can ask it anything, or type 'person' to reach "
+               "our team again. If you are in danger, call 911, or call or text 988.")
+
+# Channels whose replies reach the person when the Rasa server sends them; REST answers only the request.
+DELIVERING_CHANNELS = {"socketio", "twilio"}
+
+
+_PATH_SAFE = "/+@:=!$&'()*,;-._~"
+
+
+class RasaUnavailable(RuntimeError):
+    """The Rasa server did not answer as expected; the message is fit to show to staff."""
+
+
+class RasaClient:
+    def __init__(self, base_url: str, token: Optional[str], timeout: float = 15.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    @classmethod
+    def from_env(cls) -> "RasaClient":
+        port = os.environ.get("RASA_PORT", "5005")
+        return cls(os.environ.get("RASA_URL") or f"http://127.0.0.1:{port}", os.environ.get("RASA_API_TOKEN"))
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=self.timeout)
+        return self._session
+
+    @staticmethod
+    def _path(conversation_id: str) -> str:
+        # Rasa's route takes the id as a path and Sanic (21.12) does not unquote it, so an id is sent as it is:
+        # web session ids and SMS numbers ("+16175550142") only hold characters a path can carry. An id that
+        # would need percent-encoding (only possible on the REST test channel) cannot be addressed.
+        if not conversation_id or quote(conversation_id, safe=_PATH_SAFE) != conversation_id:
+            raise RasaUnavailable("This conversation's id has characters the assistant's API cannot take "
+                                  "(a REST test conversation?).")
+        return conversation_id
+
+    async def _request(self, method: str, path: str, params: Dict[str, str], body: Any = None) -> Any:
+        if not self.token:
+            raise RasaUnavailable("The console has no RASA_API_TOKEN, so it cannot reach the assistant's server.")
+        # encoded=True: the path goes out exactly as built above.
+        url = URL(f"{self.base_url}{path}", encoded=True).with_query({**params, "token": self.token})
+        try:
+            async with self._http().request(method, url, json=body) as resp:
+                if resp.status in (401, 403):
+                    raise RasaUnavailable("The assistant's server refused the console's token (RASA_API_TOKEN).")
+                if resp.status == 409:
+                    raise RasaUnavailable("The assistant's server has no model loaded yet.")
+                if resp.status >= 400:
+                    logger.error("Rasa API %s answered %s", method, resp.status)
+                    raise RasaUnavailable(f"The assistant's server answered with an error ({resp.status}).")
+                return await resp.json(content_type=None)
+        except RasaUnavailable:
+            raise
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            # The URL carries the token: log the kind of failure only.
+            logger.error("Rasa API unreachable (%s)", type(exc).__name__)
+            raise RasaUnavailable("The assistant's server is not answering. Check that the bot is running.") from None
+
+    async def tracker(self, conversation_id: str) -> Dict[str, Any]:
+        return await self._request("GET", f"/conversations/{self._path(conversation_id)}/tracker", {})
+
+    async def append(self, conversation_id: str, events: List[Dict[str, Any]], send: bool = False) -> Dict[str, Any]:
+        params = {"include_events": "NONE"}
+        if send:
+            params.update(output_channel="latest", execute_side_effects="true")
+        return await self._request("POST", f"/conversations/{self._path(conversation_id)}/tracker/events", params,
+                                   events)
+
+    async def take_over(self, conversation_id: str) -> None:
+        await self.append(conversation_id, [{"event": "pause"}, _notice(JOINED)], send=True)
+
+    async def reply(self, conversation_id: str, text: str) -> None:
+        # Pause again first: Rasa starts a new, unpaused session after a long silence, and the assistant
+        # must not talk over a staff member who still has the conversation.
+        await self.append(conversation_id, [{"event": "pause"}, _staff_message(text)], send=True)
+
+    async def hand_back(self, conversation_id: str) -> None:
+        await self.append(conversation_id, [{"event": "resume"}, _notice(HANDED_BACK)], send=True)
+
+
+def _staff_message(text: str) -> Dict[str, Any]:
+    # Rasa copies a bot event's metadata into what the channel receives: only a flag, never a name.
+    return {"event": "bot", "text": text, "metadata": {"staff": True}}
+
+
+def _notice(text: str) -> Dict[str, Any]:
+    return {"event": "bot", "text": text, "metadata": {"console_notice": True}}

@@ -1,0 +1,410 @@
+"""The staff console as staff use it, against a stand-in for the Rasa server's HTTP API.
+
+The real Rasa server is used by tests/browser/test_console.py; here each request the console makes to
+Rasa is recorded, so what reaches the person (pause, resume, the staff reply) can be checked exactly.
+"""
+import asyncio
+import re
+from datetime import timedelta
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import update
+
+from bot.console import auth
+from bot.console.app import DB_DOWN, FAILURE_DELAY, create_app
+from bot.console.rasa_api import HANDED_BACK, JOINED, RasaClient, RasaUnavailable
+from bot.storage.db import session_scope
+from bot.storage.handoffs import get_handoff, request_handoff
+from bot.storage.models import StaffSession, utcnow
+
+PASSWORD = "a long enough password"
+SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+
+
+class FakeRasa:
+    """Answers like Rasa 3.6's HTTP API and records what the console asked for."""
+
+    def __init__(self):
+        self.calls = []
+        self.down = False
+        self.events = {}
+        self.app = web.Application()
+        self.app.router.add_get("/conversations/{cid}/tracker", self.tracker)
+        self.app.router.add_post("/conversations/{cid}/tracker/events", self.append)
+
+    def check(self, request):
+        if self.down:
+            raise web.HTTPInternalServerError()
+        if request.query.get("token") != "secret-token":
+            raise web.HTTPUnauthorized()
+
+    async def tracker(self, request):
+        self.check(request)
+        cid = request.match_info["cid"]
+        events = self.events.get(cid, [])
+        paused = False
+        for e in events:
+            paused = {"pause": True, "resume": False}.get(e["event"], paused)
+        return web.json_response({"sender_id": cid, "paused": paused, "events": events})
+
+    async def append(self, request):
+        self.check(request)
+        body = await request.json()
+        cid = request.match_info["cid"]
+        self.calls.append({"cid": cid, "events": body, "query": dict(request.query)})
+        self.events.setdefault(cid, []).extend({**e, "timestamp": 1_700_000_000} for e in body)
+        return web.json_response({"sender_id": cid})
+
+
+def run_console(db_url, scenario, db_for_console=None):
+    """Starts the fake Rasa and the console, then runs `scenario(client, rasa)`."""
+
+    async def main():
+        fake = FakeRasa()
+        rasa_server = TestServer(fake.app)
+        await rasa_server.start_server()
+        app = create_app(db_for_console or db_url, RasaClient(str(rasa_server.make_url("")), "secret-token"))
+        app[FAILURE_DELAY] = 0
+        client = TestClient(TestServer(app))
+        await client.start_server()
+        try:
+            await scenario(client, fake)
+        finally:
+            await client.close()
+            await rasa_server.close()
+
+    asyncio.run(main())
+
+
+@pytest.fixture()
+def staff(project_db):
+    auth.add_user("alice", PASSWORD, url=project_db)
+    auth.add_user("bob", PASSWORD, url=project_db)
+    return project_db
+
+
+async def sign_in(client, username="alice", password=PASSWORD):
+    page = await (await client.get("/login")).text()
+    token = re.search(r'name="login_csrf" value="([^"]+)"', page).group(1)
+    return await client.post("/login", data={"username": username, "password": password, "login_csrf": token},
+                             allow_redirects=False)
+
+
+async def csrf_of(client, path="/"):
+    page = await (await client.get(path)).text()
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+async def post(client, path, **data):
+    data.setdefault("csrf", await csrf_of(client, "/"))
+    return await client.post(path, data=data, allow_redirects=False)
+
+
+def test_nothing_is_readable_without_signing_in(staff):
+    hid = request_handoff("web-1", "socketio", "risk", "imminent", "overdose")
+
+    async def scenario(client, rasa):
+        for path in ("/", f"/handoffs/{hid}"):
+            resp = await client.get(path, allow_redirects=False)
+            assert resp.status == 303 and resp.headers["Location"] == "/login"
+        resp = await client.get("/api/queue")
+        assert resp.status == 401 and "Sign in again" in (await resp.json())["error"]
+        resp = await client.get(f"/api/handoffs/{hid}")
+        assert resp.status == 401
+        resp = await client.post(f"/handoffs/{hid}/claim", data={"csrf": "x"}, allow_redirects=False)
+        assert resp.status == 401
+        assert get_handoff(hid).status == "waiting" and rasa.calls == []
+
+    run_console(staff, scenario)
+
+
+def test_sign_in_sets_a_strict_http_only_cookie_and_wrong_passwords_are_refused(staff):
+    async def scenario(client, rasa):
+        resp = await sign_in(client, password="not the password")
+        assert resp.status == 401 and "Wrong username or password" in await resp.text()
+        resp = await sign_in(client, username="nobody")
+        assert resp.status == 401 and "Wrong username or password" in await resp.text()
+        resp = await sign_in(client)
+        assert resp.status == 303 and resp.headers["Location"] == "/"
+        cookie = next(v for k, v in resp.headers.items() if k == "Set-Cookie" and "console_session=" in v)
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        page = await (await client.get("/")).text()
+        assert "Signed in as <strong>alice</strong>" in page
+
+    run_console(staff, scenario)
+
+
+def test_the_sign_in_form_needs_its_own_token(staff):
+    async def scenario(client, rasa):
+        resp = await client.post("/login", data={"username": "alice", "password": PASSWORD}, allow_redirects=False)
+        assert resp.status == 403 and "console_session" not in resp.cookies
+
+    run_console(staff, scenario)
+
+
+def test_a_second_sign_in_page_does_not_void_the_first(staff):
+    async def scenario(client, rasa):
+        first = await (await client.get("/login")).text()
+        await client.get("/favicon.ico")  # the browser's own request, before any session
+        await client.get("/login")  # another tab
+        token = re.search(r'name="login_csrf" value="([^"]+)"', first).group(1)
+        resp = await client.post("/login", data={"username": "alice", "password": PASSWORD, "login_csrf": token},
+                                 allow_redirects=False)
+        assert resp.status == 303
+
+    run_console(staff, scenario)
+
+
+def test_repeated_failures_block_sign_in_for_a_while(staff):
+    async def scenario(client, rasa):
+        for _ in range(10):
+            assert (await sign_in(client, password="guess guess guess")).status == 401
+        resp = await sign_in(client)  # even the right password, for now
+        assert resp.status == 429 and "Too many failed sign-ins" in await resp.text()
+
+    run_console(staff, scenario)
+
+
+def test_the_queue_shows_urgent_first_with_waiting_time(staff):
+    request_handoff("web-routine", "socketio", "asked_for_person", "routine")
+    request_handoff("+16175550142", "twilio", "risk", "urgent", "self_harm")
+    request_handoff("web-imminent", "socketio", "risk", "imminent", "overdose")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        queue = await (await client.get("/api/queue")).json()
+        assert [h["urgency"] for h in queue["waiting"]] == ["imminent", "urgent", "routine"]
+        assert queue["waiting"][0]["reason"] == "Risk signal" and queue["waiting"][0]["category"] == "overdose"
+        assert all(h["waiting"] == "under a minute" for h in queue["waiting"])
+        assert queue["waiting"][1]["who"] == "[phone …42]"  # SMS numbers are masked in the queue
+        page = await (await client.get("/")).text()
+        assert page.index("Imminent") < page.index("Urgent") < page.index("Routine")
+
+    run_console(staff, scenario)
+
+
+def test_claim_pauses_the_assistant_and_tells_the_person(staff):
+    hid = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        resp = await post(client, f"/handoffs/{hid}/claim")
+        assert resp.status == 303
+        (call,) = rasa.calls
+        assert call["cid"] == "web-1"
+        assert call["query"]["execute_side_effects"] == "true" and call["query"]["output_channel"] == "latest"
+        assert [e["event"] for e in call["events"]] == ["pause", "bot"] and call["events"][1]["text"] == JOINED
+        handoff = get_handoff(hid)
+        assert (handoff.status, handoff.claimed_by) == ("claimed", "alice") and handoff.claimed_at is not None
+        page = await (await client.get(f"/handoffs/{hid}")).text()
+        assert "With alice since" in page and "Your reply" in page
+
+    run_console(staff, scenario)
+
+
+def test_a_claim_that_cannot_pause_the_assistant_is_undone(staff):
+    hid = request_handoff("web-1", "socketio", "risk", "urgent", "suicide")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        csrf = await csrf_of(client)
+        rasa.down = True
+        resp = await post(client, f"/handoffs/{hid}/claim", csrf=csrf)
+        text = await resp.text()
+        assert resp.status == 502 and "Not claimed, the assistant is still answering" in text
+        assert "Traceback" not in text
+        assert get_handoff(hid).status == "waiting"
+
+    run_console(staff, scenario)
+
+
+def test_a_staff_reply_goes_to_the_person_without_the_staff_name(staff):
+    hid = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        await post(client, f"/handoffs/{hid}/claim")
+        resp = await post(client, f"/handoffs/{hid}/reply", text="Hi, I'm here. How can I help?")
+        assert resp.status == 303
+        call = rasa.calls[-1]
+        assert call["query"]["execute_side_effects"] == "true" and call["query"]["output_channel"] == "latest"
+        assert call["events"][0] == {"event": "pause"}
+        assert call["events"][1] == {"event": "bot", "text": "Hi, I'm here. How can I help?", "metadata": {"staff": True}}
+        assert "alice" not in str(call)
+        page = await (await client.get(f"/handoffs/{hid}")).text()
+        assert "Hi, I&#39;m here. How can I help?" in page and "alice reply" not in page
+
+    run_console(staff, scenario)
+
+
+def test_only_the_staff_member_who_claimed_can_reply_and_others_can_take_over(staff):
+    hid = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        await sign_in(client, "alice")
+        await post(client, f"/handoffs/{hid}/claim")
+        client.session.cookie_jar.clear()
+        await sign_in(client, "bob")
+        resp = await post(client, f"/handoffs/{hid}/claim")
+        assert resp.status == 409 and "alice has already claimed this conversation" in await resp.text()
+        resp = await post(client, f"/handoffs/{hid}/reply", text="hello")
+        assert resp.status == 409 and "Claim this conversation before you reply" in await resp.text()
+        assert len(rasa.calls) == 1
+        resp = await post(client, f"/handoffs/{hid}/claim", take_over="1")
+        assert resp.status == 303 and get_handoff(hid).claimed_by == "bob"
+        page = await (await client.get(f"/handoffs/{hid}")).text()
+        assert "alice claim" in page and "bob take over" in page
+
+    run_console(staff, scenario)
+
+
+def test_hand_back_resumes_the_assistant_and_closes_the_handoff(staff):
+    hid = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        await post(client, f"/handoffs/{hid}/claim")
+        resp = await post(client, f"/handoffs/{hid}/hand-back", note="answered the insurance question")
+        assert resp.status == 303 and resp.headers["Location"] == "/"
+        call = rasa.calls[-1]
+        assert [e["event"] for e in call["events"]] == ["resume", "bot"] and call["events"][1]["text"] == HANDED_BACK
+        handoff = get_handoff(hid)
+        assert (handoff.status, handoff.resolution, handoff.closed_by) == ("closed", "handed_back", "alice")
+        assert (await (await client.get("/api/queue")).json())["claimed"] == []
+
+    run_console(staff, scenario)
+
+
+def test_closing_needs_a_note_and_a_claimed_conversation_is_resumed_first(staff):
+    waiting = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+    claimed = request_handoff("web-2", "socketio", "risk", "urgent", "suicide")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        resp = await post(client, f"/handoffs/{waiting}/close", note="  ")
+        assert resp.status == 400 and "Write a short note" in await resp.text()
+        resp = await post(client, f"/handoffs/{waiting}/close", note="Called back, intake booked for Monday.")
+        assert resp.status == 303 and rasa.calls == []  # never paused: nothing to tell the assistant
+        assert get_handoff(waiting).note == "Called back, intake booked for Monday."
+        await post(client, f"/handoffs/{claimed}/claim")
+        await post(client, f"/handoffs/{claimed}/close", note="Safe; with family. Follow up tomorrow.")
+        assert rasa.calls[-1]["events"][0] == {"event": "resume"}
+        assert get_handoff(claimed).resolution == "closed"
+        resp = await post(client, f"/handoffs/{claimed}/close", note="again")
+        assert resp.status == 409 and "Already closed by alice" in await resp.text()
+
+    run_console(staff, scenario)
+
+
+def test_a_message_with_markup_is_shown_as_text(staff):
+    hid = request_handoff("web-x", "socketio", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        rasa.events["web-x"] = [
+            {"event": "user", "text": SCRIPT, "timestamp": 1_700_000_000, "parse_data": {"intent": {"name": "greet"}}},
+            {"event": "user", "text": "i took all my pills", "timestamp": 1_700_000_001,
+             "parse_data": {"intent": {"name": "risk_overdose"}}},
+        ]
+        await sign_in(client)
+        resp = await client.get(f"/handoffs/{hid}")
+        page = await resp.text()
+        assert SCRIPT not in page and "<img src=x" not in page
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+        assert "risk signal" in page
+        csp = resp.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        data = await (await client.get(f"/api/handoffs/{hid}")).json()
+        assert data["transcript"][0]["text"] == SCRIPT  # JSON for the page's script, which uses textContent
+        assert data["transcript"][1]["risk"] is True
+
+    run_console(staff, scenario)
+
+
+def test_posts_without_the_session_token_or_from_another_site_are_refused(staff):
+    hid = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        resp = await client.post(f"/handoffs/{hid}/claim", data={}, allow_redirects=False)
+        assert resp.status == 403 and "This form has expired" in await resp.text()
+        csrf = await csrf_of(client)
+        resp = await client.post(f"/handoffs/{hid}/claim", data={"csrf": csrf}, allow_redirects=False,
+                                 headers={"Origin": "https://evil.example"})
+        assert resp.status == 403
+        assert get_handoff(hid).status == "waiting" and rasa.calls == []
+
+    run_console(staff, scenario)
+
+
+def test_sessions_expire_and_sign_out_ends_them(staff):
+    async def scenario(client, rasa):
+        await sign_in(client)
+        assert (await client.get("/api/queue")).status == 200
+        with session_scope(staff) as s:
+            s.execute(update(StaffSession).values(last_seen_at=utcnow() - auth.IDLE - timedelta(minutes=1)))
+        assert (await client.get("/api/queue")).status == 401
+        await sign_in(client)
+        with session_scope(staff) as s:
+            s.execute(update(StaffSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+        assert (await client.get("/api/queue")).status == 401
+        await sign_in(client)
+        resp = await post(client, "/logout")
+        assert resp.status == 303 and resp.headers["Location"] == "/login"
+        assert (await client.get("/api/queue")).status == 401
+
+    run_console(staff, scenario)
+
+
+def test_a_conversation_is_still_shown_when_rasa_is_down(staff):
+    hid = request_handoff("web-1", "socketio", "risk", "imminent", "overdose")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        rasa.down = True
+        resp = await client.get(f"/handoffs/{hid}")
+        page = await resp.text()
+        assert resp.status == 200 and "The conversation can&#39;t be shown" in page and "Claim" in page
+
+    run_console(staff, scenario)
+
+
+def test_a_database_that_is_down_gives_a_clear_message(staff, tmp_path):
+    async def scenario(client, rasa):
+        page = await (await client.get("/login")).text()
+        token = re.search(r'name="login_csrf" value="([^"]+)"', page).group(1)
+        resp = await client.post("/login", data={"username": "alice", "password": PASSWORD, "login_csrf": token})
+        text = await resp.text()
+        assert resp.status == 503 and DB_DOWN.split(".")[0].replace("'", "&#39;") in text
+        assert "Traceback" not in text and "sqlite" not in text.lower()
+
+    run_console(staff, scenario, db_for_console=f"sqlite:///{tmp_path / 'no' / 'such.db'}")
+
+
+@pytest.mark.parametrize("conversation_id", ["+16175550142", "whatsapp:+16175550142", "3f2a9c0e4b7d4e21a1b2c3d4e5f60718",
+                                             "rest-user_1"])
+def test_conversation_ids_reach_rasa_unchanged(conversation_id):
+    # Sanic, under Rasa's API, does not unquote paths: "%2B1617..." would be another conversation.
+    assert RasaClient._path(conversation_id) == conversation_id
+
+
+@pytest.mark.parametrize("conversation_id", ["a b", "x?y", "50%", ""])
+def test_ids_that_rasa_cannot_address_give_a_clear_message(conversation_id):
+    with pytest.raises(RasaUnavailable, match="cannot take"):
+        RasaClient._path(conversation_id)
+
+
+def test_the_transcript_shows_a_take_over_once_however_many_replies():
+    from zoneinfo import ZoneInfo
+
+    from bot.console.views import transcript
+
+    events = [{"event": "user", "text": "person please", "timestamp": 1}, {"event": "pause", "timestamp": 2},
+              {"event": "bot", "text": "joined", "metadata": {"console_notice": True}, "timestamp": 2},
+              {"event": "pause", "timestamp": 3}, {"event": "bot", "text": "hi", "metadata": {"staff": True}, "timestamp": 3},
+              {"event": "resume", "timestamp": 4}, {"event": "bot", "text": "back", "timestamp": 4}]
+    lines = transcript({"events": events}, ZoneInfo("UTC"))
+    assert [(line["who"], line["text"][:12]) for line in lines] == [
+        ("person", "person pleas"), ("event", "A staff memb"), ("notice", "joined"), ("staff", "hi"),
+        ("event", "Handed back:"), ("assistant", "back")]

@@ -1,0 +1,207 @@
+"""The handoff queue, staff accounts and sessions, and their migrations: each test runs against SQLite
+and against a real PostgreSQL server (tests/pg.py starts a throwaway one)."""
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import create_engine, inspect, text, update
+
+from bot.console import auth
+from bot.settings import ROOT
+from bot.storage import migrate
+from bot.storage.db import session_scope
+from bot.storage.handoffs import (HandoffConflict, actions_of, claim, finish, get_handoff, open_handoffs,
+                                  recently_closed, release, request_handoff)
+from bot.storage.models import Handoff, StaffSession, utcnow
+from bot.tools.purge import purge
+from tests.pg import postgres_url  # noqa: F401  (fixture)
+
+CONSOLE_TABLES = {"staff_users", "staff_sessions", "staff_actions"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db(request, tmp_path):
+    """A new, empty database on each backend (not migrated)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'iop.db'}"
+    server = request.getfixturevalue("postgres_url")
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return server.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture()
+def db(empty_db, monkeypatch):
+    migrate.upgrade(empty_db)
+    monkeypatch.setenv("DATABASE_URL", empty_db)
+    return empty_db
+
+
+def tables(url):
+    engine = create_engine(url, future=True)
+    try:
+        found = inspect(engine)
+        return set(found.get_table_names()), {c["name"] for c in found.get_columns("handoffs")}
+    finally:
+        engine.dispose()
+
+
+def test_migration_0004_adds_the_console_tables_and_keeps_existing_handoffs(empty_db):
+    migrate.upgrade(empty_db, "0003")  # a database deployed before the console
+    engine = create_engine(empty_db, future=True)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO handoffs (conversation_id, channel, reason, urgency, status, created_at, "
+                          "updated_at) VALUES ('old-conv', 'socketio', 'risk', 'urgent', 'waiting', "
+                          "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+    engine.dispose()
+
+    migrate.upgrade(empty_db)
+    names, columns = tables(empty_db)
+    assert CONSOLE_TABLES <= names and {"claimed_at", "closed_by", "resolution"} <= columns
+    (kept,) = open_handoffs(empty_db)
+    assert (kept.conversation_id, kept.urgency, kept.claimed_by) == ("old-conv", "urgent", None)
+
+    migrate.downgrade(empty_db, "0003")
+    names, columns = tables(empty_db)
+    assert not CONSOLE_TABLES & names and "resolution" not in columns and "handoffs" in names
+    migrate.downgrade(empty_db, "base")
+    migrate.upgrade(empty_db)
+    assert CONSOLE_TABLES <= tables(empty_db)[0]
+
+
+def test_the_queue_survives_a_restart(db):
+    request_handoff("web-routine", "socketio", "asked_for_person", "routine")
+    request_handoff("web-imminent", "socketio", "risk", "imminent", "overdose")
+    claim(request_handoff("sms-urgent", "twilio", "risk", "urgent", "self_harm"), "alice")
+    # A new process, as after a server restart, reads the same queue.
+    out = subprocess.run(
+        [sys.executable, "-c", "from bot.storage.handoffs import open_handoffs\n"
+                               "for h in open_handoffs(): print(h.conversation_id, h.status, h.claimed_by)"],
+        env={**os.environ, "DATABASE_URL": db, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["web-imminent waiting None", "sms-urgent claimed alice",
+                                       "web-routine waiting None"]
+
+
+def test_claim_hand_back_and_close_are_recorded_with_who_and_when(db):
+    hid = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+    claimed = claim(hid, "alice")
+    assert (claimed.status, claimed.claimed_by) == ("claimed", "alice") and claimed.claimed_at is not None
+    with pytest.raises(HandoffConflict, match="alice has already claimed"):
+        claim(hid, "bob")
+    assert claim(hid, "bob", take_over=True).claimed_by == "bob"
+    done = finish(hid, "bob", "handed_back", "  answered the question ")
+    assert (done.status, done.resolution, done.closed_by, done.note) == ("closed", "handed_back", "bob",
+                                                                         "answered the question")
+    assert done.closed_at is not None
+    with pytest.raises(HandoffConflict, match="already closed by bob"):
+        finish(hid, "alice", "closed", "again")
+    assert [(a.username, a.action) for a in actions_of(hid)] == [("alice", "claim"), ("bob", "take_over"),
+                                                                  ("bob", "hand_back")]
+    assert [h.id for h in recently_closed()] == [hid] and open_handoffs() == []
+    # Asking again later opens a new handoff: the closed one is history.
+    assert request_handoff("web-1", "socketio", "asked_for_person", "routine") != hid
+
+
+def test_a_claim_that_could_not_pause_the_assistant_goes_back_to_waiting(db):
+    hid = request_handoff("web-1", "socketio", "risk", "urgent", "suicide")
+    claim(hid, "alice")
+    release(hid, "alice")
+    assert (get_handoff(hid).status, get_handoff(hid).claimed_by) == ("waiting", None)
+    assert claim(hid, "bob").claimed_by == "bob"
+
+
+def test_only_one_of_many_simultaneous_claims_wins(db):
+    hid = request_handoff("web-1", "socketio", "risk", "imminent", "overdose")
+    start = threading.Barrier(6)
+
+    def try_claim(name):
+        start.wait()
+        try:
+            claim(hid, name)
+            return name
+        except HandoffConflict:
+            return None
+
+    with ThreadPoolExecutor(6) as pool:
+        winners = [w for w in pool.map(try_claim, [f"staff{i}" for i in range(6)]) if w]
+    assert len(winners) == 1 and get_handoff(hid).claimed_by == winners[0]
+    assert [a.action for a in actions_of(hid)] == ["claim"]
+
+
+def test_a_risk_message_while_claimed_makes_the_handoff_urgent_and_keeps_the_staff_member(db):
+    hid = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+    claim(hid, "alice")
+    assert request_handoff("web-1", "socketio", "risk", "imminent", "suicide") == hid
+    handoff = get_handoff(hid)
+    assert (handoff.urgency, handoff.reason, handoff.status, handoff.claimed_by) == ("imminent", "risk", "claimed",
+                                                                                      "alice")
+
+
+def test_retention_deletes_old_handoffs_with_their_staff_actions(db, tmp_path):
+    old = request_handoff("old", "socketio", "asked_for_person", "routine")
+    claim(old, "alice")
+    finish(old, "alice", "closed", "done")
+    new = request_handoff("new", "socketio", "asked_for_person", "routine")
+    claim(new, "alice")
+    with session_scope(db) as s:
+        s.execute(update(Handoff).where(Handoff.id == old).values(created_at=utcnow() - timedelta(days=100)))
+    counts = purge(90, db_url=db, tracker_url=f"sqlite:///{tmp_path / 'tracker.db'}")
+    assert counts["handoffs"] == 1
+    assert actions_of(old) == [] and [a.action for a in actions_of(new)] == ["claim"]
+
+
+def test_accounts_passwords_and_sessions(db):
+    with pytest.raises(auth.AccountError, match="at least 12"):
+        auth.add_user("alice", "too short")
+    uid = auth.add_user("Alice", "a long enough password")
+    with pytest.raises(auth.AccountError, match="already an account"):
+        auth.add_user("alice", "another long password")
+    assert auth.authenticate("alice", "wrong password!!") is None
+    assert auth.authenticate("nobody", "a long enough password") is None
+    assert auth.authenticate(" ALICE ", "a long enough password") == uid
+
+    token = auth.start_session(uid)
+    me = auth.current_session(token)
+    assert me.username == "alice" and me.csrf_token and me.token_hash != token
+    with session_scope(db) as s:
+        stored = [row.token_hash for row in s.query(StaffSession)]
+    assert token not in stored  # only a keyed hash is kept
+    assert auth.current_session(token + "x") is None
+
+    with session_scope(db) as s:
+        s.execute(update(StaffSession).values(last_seen_at=utcnow() - auth.IDLE - timedelta(minutes=1)))
+    assert auth.current_session(token) is None  # idle too long, and removed
+    second = auth.start_session(uid)
+    with session_scope(db) as s:
+        s.execute(update(StaffSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    assert auth.purge_expired_sessions() == 1 and auth.current_session(second) is None
+
+    third = auth.start_session(uid)
+    auth.set_password("alice", "a brand new password")
+    assert auth.current_session(third) is None  # a new password ends every session
+    assert auth.authenticate("alice", "a brand new password") == uid
+    auth.start_session(uid)
+    assert auth.remove_user("alice") and auth.list_users() == []
+    with session_scope(db) as s:
+        assert s.query(StaffSession).count() == 0
+
+
+def test_the_migrations_build_exactly_what_the_models_describe(db):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bot.storage.models import Base
+
+    engine = create_engine(db, future=True)
+    with engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert differences == []
