@@ -36,7 +36,7 @@ def test_a_hard_kill_mid_conversation_loses_nothing(tmp_path):
         assert any(r.get("custom", {}).get("screening", {}).get("outcome") == "iop_may_fit" for r in replies)
         db = sqlite3.connect(second["db"])
         handoffs = dict(db.execute("select conversation_id, urgency from handoffs").fetchall())
-        assert handoffs == {"rs-person": "routine", "rs-crisis": "imminent"}
+        assert handoffs == {"rs-person": "routine", "rs-crisis": "urgent"}
         # The crisis conversation still remembers the risk: a "jk" afterwards does not make it cheerful.
         assert "988" in texts(post(port, "rs-crisis", "jk lol"))
     finally:

@@ -6,6 +6,9 @@ import jwt
 import pytest
 import socketio
 
+# python-engineio's client opens websockets with aiohttp.ClientWSTimeout, which Rasa's pinned aiohttp 3.9
+# lacks, so the test clients use long-polling (the browser tests cover the widget's websocket).
+
 from tests.servers import start_servers, stop_servers
 
 SECRET = "test-socketio-jwt-secret"
@@ -25,7 +28,7 @@ async def chat(port, session_id, text, token=None, wait=60):
     client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
     client.on("bot_uttered", lambda data: got.append(data))
     await client.connect(f"http://127.0.0.1:{port}", auth={"token": token} if token else None,
-                         transports=["websocket"], wait_timeout=10)
+                         transports=["polling"], wait_timeout=10)
     try:
         await client.emit("session_request", {"session_id": session_id})
         sid = await asyncio.wait_for(confirmed, 10)
