@@ -36,26 +36,43 @@ def _as_owner(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
 
 
+class PostgresServer:
+    """One throwaway cluster; stop() and start() again keep its data (for database-down tests)."""
+
+    def __init__(self) -> None:
+        self.bindir = install_postgres()
+        self.folder = Path(tempfile.mkdtemp(prefix="iop-pg-"))
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self.data, self.port = self.folder / "data", free_port()
+        subprocess.run(_as_owner([str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres",
+                                  "--auth=trust", "-E", "UTF8"]), check=True, stdout=subprocess.DEVNULL)
+        self.start()
+        subprocess.run([str(self.bindir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-q",
+                        "-c", "CREATE DATABASE iop_test"], check=True)
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/iop_test"
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run(_as_owner([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options,
+                                  "-l", str(self.folder / "log"), "-w", "start"]), check=True, stdout=subprocess.DEVNULL)
+
+    def stop(self) -> None:
+        subprocess.run(_as_owner([str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"]),
+                       stdout=subprocess.DEVNULL)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
-    bindir = install_postgres()
-    folder = Path(tempfile.mkdtemp(prefix="iop-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-    data, port = folder / "data", free_port()
-    subprocess.run(_as_owner([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                              "-E", "UTF8"]), check=True, stdout=subprocess.DEVNULL)
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(_as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "log"),
-                              "-w", "start"]), check=True, stdout=subprocess.DEVNULL)
+    server = PostgresServer()
     try:
-        subprocess.run([str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-q",
-                        "-c", "CREATE DATABASE iop_test"], check=True)
-        yield f"postgresql://postgres@127.0.0.1:{port}/iop_test"
+        yield server.url
     finally:
-        subprocess.run(_as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
-                       stdout=subprocess.DEVNULL)
-        shutil.rmtree(folder, ignore_errors=True)
+        server.remove()
 
 
 def install_redis() -> str:
