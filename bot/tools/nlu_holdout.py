@@ -13,11 +13,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-# The gate `make test` enforces. Issue 3 aims for 95% FAQ top-1; the model reaches 94.2% (the same on two
-# fresh-clone CI runs; 95.2% with slightly different training data), so the gate is set below that until
-# the aim is met, then it should be raised to FAQ_AIM.
-FAQ_TARGET = 0.92
-FAQ_AIM = 0.95
+# The gate `make test` enforces: issue 3 asks for 95% FAQ top-1. Training is repeatable (same data, same
+# model), but any change to the training data moves this figure by a few points either way (94.2%, then
+# 90.4% after two small intents were added, then 95.5% after examples aimed at tests/nlu/dev.yml's errors).
+# Choose data and settings on dev.yml; this held-out set only reports.
+FAQ_TARGET = 0.95
 OTHER_TARGET = 0.85
 
 
@@ -71,9 +71,8 @@ def main(argv=None) -> int:
         if totals[group]:
             acc = right[group] / totals[group]
             ok &= acc >= target
-            aim = f", aim {FAQ_AIM:.0%}" if group == "faq" else ""
             print(f"  {group:<6} top-1 accuracy {acc:6.1%} on {totals[group]} messages "
-                  f"(must be at least {target:.0%}{aim})")
+                  f"(must be at least {target:.0%})")
     for text, expected, got in results:
         if expected != got:
             print(f"  wrong: {text!r}: expected {expected}, got {got}")
