@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help install test-deps pipeline train migrate run shell staff-user staff-password validate lint unit integration browser conversation-test nlu-test test eval purge lock clean
+.PHONY: help install test-deps pipeline train migrate run shell staff-user staff-password validate lint unit integration browser conversation-test nlu-test test eval bench purge lock clean
 
 help:
 	@echo "make run    set up everything on first use, then start the bot on http://127.0.0.1:$(RASA_PORT)"
@@ -23,6 +23,7 @@ help:
 	@echo "make shell  chat with the bot in the terminal (rasa shell with the action server)"
 	@echo "make staff-user NAME=<name>       create a staff console account (asks for the password)"
 	@echo "make staff-password NAME=<name>   set a new password for a staff account"
+	@echo "make bench  speed figures beside a plain 'rasa init' bot (BENCH_ARGS=--quick for a short run)"
 	@echo "make train | validate | eval | purge | migrate | lock | clean"
 
 $(VENV)/.installed: requirements.lock scripts/install.sh
@@ -90,6 +91,10 @@ purge: migrate
 
 eval: pipeline
 	@$(PY) -m bot.tools.risk_eval
+
+# Latency, capacity, cold start and memory against Rasa's starter bot (figures, not a pass/fail test).
+bench: train test-deps
+	@$(PY) -m bot.tools.bench $(BENCH_ARGS)
 
 lock:
 	@$(VENV)/bin/pip freeze --exclude-editable > requirements.lock && echo "requirements.lock updated"
