@@ -56,6 +56,12 @@ if [ "$RASA_SERVERS" -gt 1 ]; then
   esac
   for ((i = 1; i < RASA_SERVERS; i++)); do require_port $((RASA_PORT + i)) RASA_PORT; done
 fi
+# Several Rasa workers already keep every core busy: TensorFlow's own thread pools in each would only
+# fight over the cores (measured with `make bench`). Set the variables yourself to override.
+if [ $((RASA_SERVERS * ${SANIC_WORKERS:-1})) -gt 1 ]; then
+  export TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-1}
+  export TF_INTER_OP_PARALLELISM_THREADS=${TF_INTER_OP_PARALLELISM_THREADS:-1}
+fi
 
 pids=()
 stop() {

@@ -1,10 +1,12 @@
 """Spanish messages get the Spanish answer; English ones, even with a Spanish word, do not."""
 import pytest
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.language import looks_spanish
 from bot.nlu.language_component import SPANISH_INTENT, SpanishGate
+from bot.nlu.risk_component import RiskSignalDetector
+from bot.risk.detector import default_detector
 
 
 @pytest.mark.parametrize("text", ["hola, necesito ayuda con mi adicción", "¿aceptan seguro médico?",
@@ -25,3 +27,27 @@ def test_the_gate_sets_the_spanish_intent_and_leaves_english_alone():
     SpanishGate().process([spanish, english])
     assert spanish.get(INTENT)[INTENT_NAME_KEY] == SPANISH_INTENT
     assert english.get(INTENT)[INTENT_NAME_KEY] == "greet"
+
+
+def _spanish_with(intent, confidence):
+    # Words the risk detector's rules do not catch, so only the classifier's reading is at stake.
+    text = "me siento muy mal, no sé qué hacer con mi vida"
+    assert not default_detector().detect(text).is_risk
+    top = {INTENT_NAME_KEY: intent, "confidence": confidence}
+    other = {INTENT_NAME_KEY: "greet", "confidence": 0.05}
+    return Message(data={TEXT: text, INTENT: top,
+                         INTENT_RANKING_KEY: [top, other]})
+
+
+def test_a_crisis_reading_by_the_classifier_is_not_replaced_by_spanish():
+    message = _spanish_with("risk_suicide", 0.91)
+    SpanishGate().process([message])
+    RiskSignalDetector(default_detector()).process([message])
+    assert message.get(INTENT)[INTENT_NAME_KEY] == "risk_suicide"
+
+
+def test_an_unsure_crisis_reading_falls_back_to_the_spanish_answer_not_english():
+    message = _spanish_with("risk_suicide", 0.4)
+    SpanishGate().process([message])
+    RiskSignalDetector(default_detector()).process([message])
+    assert message.get(INTENT)[INTENT_NAME_KEY] == SPANISH_INTENT

@@ -20,6 +20,7 @@ from bot.channels.limits import MAX_MESSAGE_CHARS, cap_message
 from bot.storage.db import StorageError
 from bot.storage.erase import DELETE_ACTION, erase_transcript
 from bot.storage.handoffs import request_handoff
+from bot.storage.tracker_store import remember_saved
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[UserMessage], Awaitable[Any]]
@@ -43,9 +44,12 @@ def deletion_confirmed(tracker: Any) -> bool:
     return False
 
 
-async def after_turn(message: UserMessage, agent: Any) -> None:
-    """What the channels do once Rasa has handled and saved a turn: one tracker read for both checks."""
-    tracker = await agent.tracker_store.retrieve(message.sender_id)
+async def after_turn(message: UserMessage, agent: Any, tracker: Any = None) -> None:
+    """What the channels do once Rasa has handled and saved a turn. `tracker` is the one Rasa saved; without
+    it (the save failed and Rasa fell back to its in-memory store, or another store is configured) the
+    conversation is read from the tracker store."""
+    if tracker is None:
+        tracker = await agent.tracker_store.retrieve(message.sender_id)
     if tracker is None:
         return
     if deletion_confirmed(tracker):
@@ -67,7 +71,8 @@ async def crisis_reply_if_paused(message: UserMessage, agent: Any, tracker: Any 
         return False
     output = message.output_channel
     response = await agent.processor.nlg.generate("utter_crisis", tracker, output.name())
-    await output.send_response(message.sender_id, response)
+    # A copy: Rasa's send_response pops the text out of the dict it is given.
+    await output.send_response(message.sender_id, dict(response))
     tracker.update(BotUttered(response.get("text"), {"custom": response.get("custom")},
                               metadata={"utter_action": "utter_crisis"}))
     await agent.tracker_store.save(tracker)
@@ -93,11 +98,12 @@ def as_text(message: UserMessage) -> UserMessage:
 
 def guarded(on_new_message: Handler) -> Handler:
     async def handle(message: UserMessage) -> Any:
-        result = await on_new_message(as_text(message))
+        with remember_saved() as saved:
+            result = await on_new_message(as_text(message))
         agent = current_agent()
         if agent is not None:
             try:
-                await after_turn(message, agent)
+                await after_turn(message, agent, saved.get(message.sender_id))
             except Exception:  # the guard must never break the normal reply
                 logger.exception("after-turn check (pause, deletion) failed for conversation=%s", message.sender_id)
         return result

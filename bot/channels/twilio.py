@@ -23,7 +23,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import after_turn, as_text, current_agent
+from bot.channels.guard import current_agent, guarded
 from bot.privacy import mask
 from bot.profile import ProfileError, current_profile
 from bot.sms import formatting
@@ -208,10 +208,7 @@ class VerifiedTwilioInput(InputChannel):
             message = UserMessage(chosen or text, collector, sender, input_channel=self.name(),
                                   metadata={"sms_choice": text} if chosen else None)
             try:
-                await on_new_message(as_text(message))
-                agent = current_agent()
-                if agent is not None:
-                    await after_turn(message, agent)
+                await guarded(on_new_message)(message)
             except Exception:
                 logger.exception("SMS from %s could not be handled", mask(sender))
             reply = formatting.render(collector.messages, self.program_name_to_hide())

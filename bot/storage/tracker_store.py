@@ -1,14 +1,33 @@
 """Rasa's SQL tracker store, pointed by one URL (TRACKER_DATABASE_URL, DATABASE_URL, or var/tracker.db)."""
 from __future__ import annotations
 
-from typing import Any, Optional, Text
+import itertools
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Dict, Iterator, Optional, Text
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 
 from bot.settings import tracker_database_url
+
+# The trackers saved while one message is handled, for the channel guard's checks after the turn
+# (bot/channels/guard.py): it reads them here instead of loading the whole conversation again.
+_saved: ContextVar[Optional[Dict[str, DialogueStateTracker]]] = ContextVar("iop_saved_trackers", default=None)
+
+
+@contextmanager
+def remember_saved() -> Iterator[Dict[str, DialogueStateTracker]]:
+    """While open, every tracker this store saves in the current task is kept by conversation id."""
+    saved: Dict[str, DialogueStateTracker] = {}
+    token = _saved.set(saved)
+    try:
+        yield saved
+    finally:
+        _saved.reset(token)
 
 
 class UrlSQLTrackerStore(SQLTrackerStore):
@@ -29,3 +48,25 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             password=parsed.password,
             **kwargs,
         )
+
+    # Rasa's save counts the conversation's stored events with a query to know which events are new. A
+    # tracker this store read or wrote already says how many are stored, so that query is skipped for it
+    # (one conversation's turns are serialised by the lock store, so nobody else adds events meanwhile).
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        if tracker is not None and not fetch_events_from_all_sessions:
+            tracker.iop_stored_events = len(tracker.events)
+        return tracker
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        stored = getattr(tracker, "iop_stored_events", None)
+        if stored is None or stored > len(tracker.events):
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)
+        tracker.iop_stored_events = len(tracker.events)
+        saved = _saved.get()
+        if saved is not None:  # only once the database has it: a failed save leaves nothing to reuse
+            saved[tracker.sender_id] = tracker

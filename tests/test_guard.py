@@ -1,0 +1,109 @@
+"""The channel guard's after-turn checks use the tracker Rasa has just saved, not a second read of the
+conversation; when the save did not reach the database they read the store as before."""
+import asyncio
+
+import pytest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationPaused, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.channels import guard
+from bot.storage.tracker_store import UrlSQLTrackerStore, remember_saved
+
+RISK = {"intent": {"name": "risk_suicide", "confidence": 1.0}, "entities": [], "text": "i want to die"}
+
+
+class CountingStore(UrlSQLTrackerStore):
+    reads = 0
+
+    async def retrieve(self, sender_id):
+        self.reads += 1
+        return await super().retrieve(sender_id)
+
+
+class FakeNlg:
+    async def generate(self, name, tracker, channel):
+        return {"text": f"[{name}]", "custom": None}
+
+
+class FakeAgent:
+    def __init__(self, store):
+        self.tracker_store = store
+        self.processor = type("P", (), {"nlg": FakeNlg()})()
+
+
+@pytest.fixture
+def store(tmp_path):
+    return CountingStore(Domain.load("domain.yml"), url=f"sqlite:///{tmp_path / 'tracker.db'}")
+
+
+def rasa_handles(store, events):
+    """What Rasa's processor does with a message: read the conversation, add the turn, save it once."""
+    async def on_new_message(message):
+        tracker = await store.retrieve(message.sender_id) or DialogueStateTracker(message.sender_id, [])
+        for event in events:
+            tracker.update(event)
+        await store.save(tracker)
+    return on_new_message
+
+
+def run(store, monkeypatch, events, sender="c1"):
+    monkeypatch.setattr(guard, "current_agent", lambda: FakeAgent(store))
+    output = CollectingOutputChannel()
+    asyncio.run(guard.guarded(rasa_handles(store, events))(UserMessage("text", output, sender)))
+    return output
+
+
+def test_saves_are_remembered_only_inside_the_turn(store):
+    tracker = DialogueStateTracker.from_events("c1", [UserUttered("hi")])
+    asyncio.run(store.save(tracker))
+    with remember_saved() as saved:
+        asyncio.run(store.save(tracker))
+    assert saved == {"c1": tracker}
+    with remember_saved() as later:
+        pass
+    assert later == {}
+
+
+def test_a_failed_save_is_not_remembered(store, monkeypatch):
+    async def down(self, tracker):
+        raise ConnectionError("database down")
+    monkeypatch.setattr("rasa.core.tracker_store.SQLTrackerStore.save", down)
+    with remember_saved() as saved, pytest.raises(ConnectionError):
+        asyncio.run(store.save(DialogueStateTracker.from_events("c1", [UserUttered("hi")])))
+    assert saved == {}
+
+
+def test_an_ordinary_turn_reads_the_conversation_once(store, monkeypatch):
+    run(store, monkeypatch, [UserUttered("hi"), BotUttered("hello"), ActionExecuted("action_listen")])
+    assert store.reads == 1  # Rasa's own read; the guard adds none
+
+
+def test_a_risk_message_in_a_paused_conversation_still_gets_the_crisis_reply(store, monkeypatch):
+    monkeypatch.setattr(guard, "request_handoff", lambda *a, **k: None)
+    run(store, monkeypatch, [UserUttered("hi"), ActionExecuted("action_listen"), ConversationPaused()])
+    store.reads = 0
+    output = run(store, monkeypatch, [UserUttered("i want to die", intent=RISK["intent"], parse_data=RISK)])
+    assert [m["text"] for m in output.messages] == ["[utter_crisis]"]
+    assert store.reads == 1
+    saved = asyncio.run(store.retrieve("c1"))
+    assert saved.events[-1].text == "[utter_crisis]"
+
+
+def test_without_a_remembered_save_the_guard_reads_the_store(store, monkeypatch):
+    monkeypatch.setattr(guard, "request_handoff", lambda *a, **k: None)
+    run(store, monkeypatch, [UserUttered("hi"), ActionExecuted("action_listen"), ConversationPaused()])
+    monkeypatch.setattr(guard, "remember_saved", lambda: _Empty())
+    store.reads = 0
+    output = run(store, monkeypatch, [UserUttered("i want to die", intent=RISK["intent"], parse_data=RISK)])
+    assert [m["text"] for m in output.messages] == ["[utter_crisis]"]
+    assert store.reads == 2
+
+
+class _Empty:
+    def __enter__(self):
+        return {}
+
+    def __exit__(self, *exc):
+        return False
