@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -17,24 +16,10 @@ from urllib.parse import parse_qs
 import pytest
 
 from bot.settings import ROOT
+from bot.tools.bench import free_port  # noqa: F401  (tests/pg.py takes it from here too)
 
 SMS_TOKEN = "test-auth-token"
 API_TOKEN = "test-api-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _port_is_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def post(port: int, sender: str, message: str):
@@ -83,10 +68,8 @@ def start_servers(tmp: Path, twilio: FakeTwilio | None = None, extra_env: dict |
     """Runs scripts/run.sh with temp SQLite databases; returns ports, env, process and log path."""
     if not (ROOT / "models" / "CURRENT").exists():
         pytest.fail("no trained model: run `make train` first")
-    rasa_port, action_port, console_port = free_port(), free_port(), free_port()
     servers_count = int((extra_env or {}).get("RASA_SERVERS", 1))
-    while servers_count > 1 and not all(_port_is_free(rasa_port + i) for i in range(servers_count)):
-        rasa_port = free_port()
+    rasa_port, action_port, console_port = free_port(servers_count), free_port(), free_port()
     env = {**os.environ, "RASA_PORT": str(rasa_port), "ACTION_PORT": str(action_port),
            "CONSOLE_PORT": str(console_port), "RASA_API_TOKEN": API_TOKEN,
            "DATABASE_URL": f"sqlite:///{tmp / 'iop.db'}", "TRACKER_DATABASE_URL": f"sqlite:///{tmp / 'tracker.db'}"}

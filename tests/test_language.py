@@ -51,3 +51,18 @@ def test_an_unsure_crisis_reading_falls_back_to_the_spanish_answer_not_english()
     SpanishGate().process([message])
     RiskSignalDetector(default_detector()).process([message])
     assert message.get(INTENT)[INTENT_NAME_KEY] == SPANISH_INTENT
+
+
+@pytest.mark.parametrize("text, category", [
+    ("tomé demasiadas pastillas", "overdose"), ("mi hermano no despierta", "overdose"),
+    ("tiene los labios azules", "overdose"), ("me voy a matar", "suicide"),
+    ("quiero acabar con mi vida", "suicide"), ("quiero hacerme daño", "suicide"),
+])
+def test_spanish_crisis_words_escalate(text, category):
+    verdict = default_detector().detect(text)
+    assert verdict.is_risk and verdict.category == category
+
+
+@pytest.mark.parametrize("text", ["tomo demasiado café", "¿cuánto cuesta el programa?", "mi hijo toma pastillas para la presión"])
+def test_ordinary_spanish_does_not_escalate(text):
+    assert not default_detector().detect(text).is_risk

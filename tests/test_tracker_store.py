@@ -77,3 +77,15 @@ def test_a_tracker_from_elsewhere_is_still_counted(stores):
     asyncio.run(ours.save(elsewhere))  # Rasa's count finds the stored events and adds only the new turn
     texts = [e.text for e in asyncio.run(ours.retrieve("c1")).events if isinstance(e, UserUttered)]
     assert texts == ["message 0", "message 1", "message 2"]
+
+
+def test_events_are_stored_in_order_with_their_columns(stores):
+    from sqlalchemy import create_engine, text
+
+    ours, _ = stores
+    converse(ours, 2)
+    with create_engine(str(ours.engine.url)).connect() as conn:
+        rows = conn.execute(text("select type_name, intent_name, action_name from events order by id")).all()
+    assert rows[:4] == [("user", "greet", None), ("action", None, "utter_greet"), ("bot", None, None),
+                        ("action", None, "action_listen")]
+    assert len(rows) == 9

@@ -98,8 +98,14 @@ def as_text(message: UserMessage) -> UserMessage:
 
 def guarded(on_new_message: Handler) -> Handler:
     async def handle(message: UserMessage) -> Any:
+        if message.text and len(message.text) > MAX_MESSAGE_CHARS:
+            # Reading a very long message for risk takes up to half a second: not on the event loop,
+            # where it would hold up every other conversation of this process.
+            message = await asyncio.to_thread(as_text, message)
+        else:
+            message = as_text(message)
         with remember_saved() as saved:
-            result = await on_new_message(as_text(message))
+            result = await on_new_message(message)
         agent = current_agent()
         if agent is not None:
             try:
