@@ -54,9 +54,9 @@ def test_an_unsure_crisis_reading_falls_back_to_the_spanish_answer_not_english()
 
 
 @pytest.mark.parametrize("text, category", [
-    ("tomé demasiadas pastillas", "overdose"), ("mi hermano no despierta", "overdose"),
+    ("tomé demasiadas pastillas", "overdose"), ("mi hermano no despierta", "medical_emergency"),
     ("tiene los labios azules", "overdose"), ("me voy a matar", "suicide"),
-    ("quiero acabar con mi vida", "suicide"), ("quiero hacerme daño", "suicide"),
+    ("quiero acabar con mi vida", "suicide"), ("quiero hacerme daño", "self_harm"),
 ])
 def test_spanish_crisis_words_escalate(text, category):
     verdict = default_detector().detect(text)
