@@ -97,6 +97,11 @@
   let queue = load("queue", []); // [{id, text}] typed while offline, sent once on reconnect
   if (!Array.isArray(transcript)) transcript = [];
   if (!Array.isArray(queue)) queue = [];
+  // Every bot message this chat has been sent, counted so that after a reconnect the server can send again
+  // the ones that went out while the connection was down.
+  // Unknown (null) for a chat begun before the widget counted: then nothing is asked for again.
+  let received = load("received", transcript.length ? null : 0);
+  if (received !== null && !(Number.isInteger(received) && received >= 0)) received = null;
   let config = {};
 
   // ---------- DOM helpers: strings always become text nodes ----------
@@ -275,12 +280,15 @@
     // server sends no CORS headers for long-polling); polling remains a fallback on the same site.
     socket = window.io(ORIGIN, { path: SOCKET_PATH, transports: ["websocket", "polling"], tryAllTransports: true,
       reconnectionDelay: 1000, reconnectionDelayMax: 10000, auth: withToken });
-    socket.on("connect", () => socket.emit("session_request", { session_id: sessionId }));
+    socket.on("connect", () => socket.emit("session_request",
+      received === null ? { session_id: sessionId } : { session_id: sessionId, received }));
     socket.on("session_confirm", (confirmed) => {
       // The server may swap an id it won't accept for a new one: use the one it confirmed from now on.
       if (typeof confirmed === "string" && confirmed && confirmed !== sessionId) {
         sessionId = confirmed;
         save("session", sessionId);
+        received = 0;
+        save("received", received);
       }
       ready = everReady = true;
       showStatus();
@@ -292,7 +300,13 @@
       if (reason === "io server disconnect") socket.connect(); // the client does not retry this one itself
     });
     socket.on("connect_error", () => { troubled = true; showStatus(); });
-    socket.on("bot_uttered", receive);
+    socket.on("bot_uttered", (message) => {
+      if (received !== null) {
+        received += 1;
+        save("received", received);
+      }
+      receive(message);
+    });
     showStatus();
   }
 

@@ -1,21 +1,29 @@
 """Rasa's socket.io channel (the web widget's), with the paused-conversation guard and session ids that
-must look random (bot/channels/ids.py): a client cannot pick an SMS number or a guessable id."""
+must look random (bot/channels/ids.py): a client cannot pick an SMS number or a guessable id.
+
+Messages sent while the widget was disconnected (a dropped mobile connection during the crisis reply, a
+staff reply while the laptop slept) would be lost: socket.io does not keep them. The widget counts the
+messages it has received and sends the count when it reconnects; the server replays the conversation's
+bot messages through the same output logic and sends the ones after that count."""
 from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 import socketio
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from rasa.shared.core.events import BotUttered
 from sanic import Blueprint
 
-from bot.channels.guard import guarded
+from bot.channels.guard import current_agent, guarded
 from bot.channels.ids import is_web_session_id, new_web_session_id
 from bot.settings import redis_url
 
 logger = logging.getLogger(__name__)
+# At most this many missed messages are sent again on one reconnect (the newest ones).
+MAX_RESENT = 50
 
 
 class CustomPayloadSocketIOOutput(SocketIOOutput):
@@ -24,6 +32,40 @@ class CustomPayloadSocketIOOutput(SocketIOOutput):
 
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"custom": json_message})
+
+
+class _Collecting(CustomPayloadSocketIOOutput):
+    def __init__(self) -> None:
+        super().__init__(None, "bot_uttered")
+        self.sent: List[Dict[str, Any]] = []
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        self.sent.append(response)
+
+
+async def widget_messages(events: Any) -> List[Dict[str, Any]]:
+    """The bot_uttered payloads the widget was sent for these events, in order: each bot message goes
+    through the same output logic as when it was first sent (text split into parts, buttons, custom)."""
+    out = _Collecting()
+    for event in events:
+        if isinstance(event, BotUttered):
+            response = {key: value for key, value in (event.data or {}).items() if value is not None}
+            if response.get("attachment") is not None and response.get("attachment") == response.get("image"):
+                del response["attachment"]  # Rasa stores an image as the attachment too; it was sent once
+            if event.text:
+                response["text"] = event.text
+            await out.send_response("replay", response)
+    return out.sent
+
+
+async def missed_messages(session_id: str, received: int) -> List[Dict[str, Any]]:
+    agent = current_agent()
+    if agent is None:
+        return []
+    tracker = await agent.tracker_store.retrieve_full_tracker(session_id)
+    if tracker is None:
+        return []
+    return (await widget_messages(tracker.events))[received:][-MAX_RESENT:]
 
 
 class GuardedSocketIOInput(SocketIOInput):
@@ -63,5 +105,16 @@ class GuardedSocketIOInput(SocketIOInput):
                 # python-socketio is pinned below 5.10, where enter_room is not a coroutine (DESIGN.md).
                 sio.enter_room(sid, session_id, namespace=namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            received = data.get("received") if isinstance(data, dict) else None
+            if session_id == requested and type(received) is int and received >= 0:
+                try:
+                    missed = await missed_messages(session_id, received)
+                except Exception as exc:  # the live chat goes on; only the catch-up is lost
+                    logger.error("could not look up messages missed by conversation=%s: %s", session_id, exc)
+                    missed = []
+                for payload in missed:
+                    await sio.emit(self.bot_message_evt, payload, room=sid, namespace=namespace)
+                if missed:
+                    logger.info("sent %d messages again after a reconnect conversation=%s", len(missed), session_id)
 
         return bp

@@ -239,6 +239,31 @@ def test_a_dropped_connection_shows_reconnecting_and_sends_what_was_typed_once(p
     assert sum("do you take medicaid?" in str(m) for m in switch.sent) == 1
 
 
+def test_an_answer_sent_while_the_connection_was_down_arrives_after_reconnecting(page, chat_url):
+    switch = Switch(page)
+    open_chat(page, chat_url)
+    say(page, "hi")
+    expect(bot_says(page, "automated")).to_be_visible()
+
+    switch.hold = True  # the answer leaves the server but never reaches the page: the line went down
+    say(page, "do you take medicaid?")
+    for _ in range(100):
+        if switch.held:
+            break
+        page.wait_for_timeout(100)
+    assert switch.held, "the server did not answer"
+    page.wait_for_timeout(1000)  # the rest of the turn
+    switch.held.clear()
+    switch.hold = False
+    switch.drop()
+    expect(panel(page).get_by_role("status")).to_contain_text("Reconnecting")
+    switch.offline = False
+    expect(bot_says(page, "We work with")).to_be_visible()
+    expect(page.locator(".iopw-bot").filter(has_text="We work with")).to_have_count(1)
+    # What it already had is not sent again.
+    expect(page.locator(".iopw-bot").filter(has_text="automated")).to_have_count(1)
+
+
 def test_a_typing_indicator_shows_while_the_bot_answers(page, chat_url):
     switch = Switch(page)
     open_chat(page, chat_url)

@@ -80,3 +80,42 @@ def test_a_crisis_over_socketio_gets_the_crisis_card_payload_and_an_urgent_hando
             break
         time.sleep(0.5)
     assert rows and rows[0][1] == "suicide"
+
+
+async def reconnect(port, session_id, received, token, listen=4):
+    """Connects again with the count of messages received so far; returns what the server sends."""
+    client = socketio.AsyncClient(reconnection=False)
+    got, confirmed = [], asyncio.get_running_loop().create_future()
+    client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+    client.on("bot_uttered", lambda data: got.append(data))
+    await client.connect(f"http://127.0.0.1:{port}", auth={"token": token}, transports=["polling"], wait_timeout=10)
+    try:
+        await client.emit("session_request", {"session_id": session_id, "received": received})
+        await asyncio.wait_for(confirmed, 10)
+        await asyncio.sleep(listen)
+        return got
+    finally:
+        await client.disconnect()
+
+
+def test_messages_sent_while_the_widget_was_offline_arrive_when_it_reconnects(servers):
+    import json
+    import urllib.request
+
+    from tests.servers import API_TOKEN
+
+    token = jwt.encode({"sub": "visitor"}, SECRET, algorithm="HS256")
+    session = "c4e6a8b0d2f4a6c8e0b2d4f6a8c0e2b4"
+    _, first = asyncio.run(chat(servers["rasa"], session, "how much does it cost", token=token))
+    assert first
+    # Nobody is connected now. The bot speaks in this conversation anyway (as a staff reply would).
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{servers['rasa']}/conversations/{session}/trigger_intent"
+        f"?output_channel=latest&token={API_TOKEN}",
+        data=json.dumps({"name": "greet"}).encode(), headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as resp:
+        assert resp.status == 200
+    missed = asyncio.run(reconnect(servers["rasa"], session, len(first), token))
+    assert missed and any("Harbor Light Recovery" in (m.get("text") or "") for m in missed)
+    # Up to date now: nothing is sent twice.
+    assert asyncio.run(reconnect(servers["rasa"], session, len(first) + len(missed), token, listen=2)) == []

@@ -1,0 +1,65 @@
+"""After a reconnect the widget is sent the messages it missed: the replay of the stored bot messages must
+give exactly what the live socket.io output sent, so the widget's count of received messages lines up."""
+import asyncio
+import copy
+
+import pytest
+from rasa.core.actions.action import create_bot_utterance
+from rasa.shared.core.events import ActionExecuted, UserUttered
+
+from bot.channels import socketio as channel
+
+RESPONSES = [
+    {"text": "Hi, I'm the automated assistant.\n\nI'm not a clinician.", "buttons": [{"title": "Cost", "payload": "cost"}]},
+    {"text": "If you are in danger, call 911.", "custom": {"escalation": {"category": "suicide", "urgency": "urgent"}}},
+    {"custom": {"screening": {"outcome": "iop_may_fit"}}},
+    {"text": "Pick one", "quick_replies": [{"title": "Yes", "payload": "yes"}]},
+    {"text": "A picture", "image": "https://example.org/a.png"},
+]
+
+
+class FakeSio:
+    def __init__(self):
+        self.emitted = []
+
+    async def emit(self, event, data, room=None, **kwargs):
+        self.emitted.append(data)
+
+
+def live(responses):
+    sio = FakeSio()
+    out = channel.CustomPayloadSocketIOOutput(sio, "bot_uttered")
+    for response in responses:
+        asyncio.run(out.send_response("s1", copy.deepcopy(response)))
+    return sio.emitted
+
+
+def stored(responses):
+    events = [UserUttered("hi"), ActionExecuted("utter_greet")]
+    return events + [create_bot_utterance(copy.deepcopy(r)) for r in responses]
+
+
+def test_the_replay_gives_what_was_sent_live():
+    assert asyncio.run(channel.widget_messages(stored(RESPONSES))) == live(RESPONSES)
+    assert len(live(RESPONSES)) == 8  # two text parts, a card, a result, quick replies, text + image
+
+
+@pytest.mark.parametrize("received, expected", [(0, 8), (5, 3), (8, 0), (30, 0)])
+def test_only_the_messages_after_the_count_are_sent_again(monkeypatch, received, expected):
+    class Store:
+        async def retrieve_full_tracker(self, sender_id):
+            return type("T", (), {"events": stored(RESPONSES)})()
+
+    monkeypatch.setattr(channel, "current_agent", lambda: type("A", (), {"tracker_store": Store()})())
+    missed = asyncio.run(channel.missed_messages("s1", received))
+    assert missed == live(RESPONSES)[received:]
+    assert len(missed) == expected
+
+
+def test_an_unknown_conversation_has_nothing_to_send_again(monkeypatch):
+    class Store:
+        async def retrieve_full_tracker(self, sender_id):
+            return None
+
+    monkeypatch.setattr(channel, "current_agent", lambda: type("A", (), {"tracker_store": Store()})())
+    assert asyncio.run(channel.missed_messages("s1", 0)) == []
