@@ -9,16 +9,23 @@ _SPANISH = {
     "habla", "hablar", "español", "cuánto", "cuanto", "cuesta", "aceptan", "seguro", "médico", "buenas",
     "buenos", "tardes", "busco", "tratamiento", "programa", "necesito", "información", "adicción", "drogas",
     "dónde", "donde", "cómo", "como", "qué", "quién", "trabajo", "trabajar", "familia", "alguien",
+    "muy", "triste", "adiós", "adios", "siento", "soy", "yo", "usted", "ustedes", "miedo", "nadie", "nada",
+    "ahora", "hoy", "mañana", "también", "porque", "beber", "tomar", "llamar", "llamen", "entiendo", "inglés",
+    "hablo", "hablan", "perdón", "disculpe", "bien", "mal", "sola", "solo", "sé", "puede", "pueden",
 }
 _ENGLISH_HINTS = {"i", "my", "the", "and", "is", "you", "to", "it", "of", "im", "a", "do", "does", "what", "how",
                   "can", "take", "your", "for", "in", "on", "lol"}
+
+
+# Spanish words that English messages use too ("no shakes, no sweats", "text me"): they never count.
+_BOTH = {"no", "me", "solo", "a"}
 
 
 def looks_spanish(text: str) -> bool:
     words = re.findall(r"[a-záéíóúñü]+", (text or "").lower())
     if not words:
         return False
-    spanish = sum(w in _SPANISH for w in words)
+    spanish = len({w for w in words if w in _SPANISH and w not in _BOTH})
     english = sum(w in _ENGLISH_HINTS for w in words)
     marked = any(ch in text for ch in "ñ¿¡áéíóú")
     return spanish >= 2 and spanish > english or marked and spanish >= 1 and spanish > english

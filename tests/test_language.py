@@ -66,3 +66,14 @@ def test_spanish_crisis_words_escalate(text, category):
 @pytest.mark.parametrize("text", ["tomo demasiado café", "¿cuánto cuesta el programa?", "mi hijo toma pastillas para la presión"])
 def test_ordinary_spanish_does_not_escalate(text):
     assert not default_detector().detect(text).is_risk
+
+
+@pytest.mark.parametrize("text", ["estoy muy triste", "tengo miedo", "no entiendo inglés", "me siento mal"])
+def test_short_spanish_messages_are_recognised(text):
+    assert looks_spanish(text)
+
+
+@pytest.mark.parametrize("text", ["no shakes no sweats nothing", "no seizures, no shakes", "no, nobody is threatening me",
+                                  "no no no", "text me", "solo parent here"])
+def test_english_answers_with_no_and_me_stay_english(text):
+    assert not looks_spanish(text)
