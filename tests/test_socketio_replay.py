@@ -63,3 +63,22 @@ def test_an_unknown_conversation_has_nothing_to_send_again(monkeypatch):
 
     monkeypatch.setattr(channel, "current_agent", lambda: type("A", (), {"tracker_store": Store()})())
     assert asyncio.run(channel.missed_messages("s1", 0)) == []
+
+
+def test_staff_console_messages_keep_their_flag_live_and_in_the_replay():
+    from rasa.shared.core.events import BotUttered
+
+    staff = BotUttered("Hi, I'm on the admissions team.\n\nHow can I help?", {}, {"staff": True})
+    notice = BotUttered("A member of our team has joined.", {}, {"console_notice": True})
+    sio = FakeSio()
+    out = channel.CustomPayloadSocketIOOutput(sio, "bot_uttered")
+    for event in (staff, notice):  # what Rasa's execute_side_effects sends for appended bot events
+        asyncio.run(out.send_response("s1", event.message()))
+    assert sio.emitted == [{"text": "Hi, I'm on the admissions team.", "staff": True},
+                           {"text": "How can I help?", "staff": True},
+                           {"text": "A member of our team has joined.", "console_notice": True}]
+    assert asyncio.run(channel.widget_messages([staff, notice])) == sio.emitted
+
+
+def test_the_assistants_own_messages_carry_no_staff_flag():
+    assert all("staff" not in m and "console_notice" not in m for m in live(RESPONSES))

@@ -224,6 +224,12 @@
       node = el("div", { class: "iopw-msg iopw-user", "data-id": entry.id }, hidden("You said: "), el("span", null, entry.text));
       if (entry.pending) node.append(el("span", { class: "iopw-pending" }, TEXT.waiting));
       setReplies([]);
+    } else if (entry.kind === "bot" && entry.from === "staff") {
+      // A person from the admissions team, through the staff console: never shown as the assistant.
+      node = el("div", { class: "iopw-msg iopw-bot iopw-staff" },
+        el("span", { class: "iopw-from" }, "Admissions team"), hidden(": "), withPhoneLinks(entry.text));
+    } else if (entry.kind === "bot" && entry.from === "notice") {
+      node = el("div", { class: "iopw-msg iopw-event", role: "note" }, withPhoneLinks(entry.text));
     } else if (entry.kind === "bot") {
       node = el("div", { class: "iopw-msg iopw-bot" }, hidden("Assistant: "), withPhoneLinks(entry.text));
       if (entry.buttons && entry.buttons.length) setReplies(entry.buttons);
@@ -368,7 +374,8 @@
     // Rasa sends a custom payload either as {custom: {...}} or as the message itself.
     const custom = message.custom && typeof message.custom === "object" ? message.custom : message;
     if (typeof message.text === "string" && message.text.trim()) {
-      add({ kind: "bot", text: message.text, buttons: quickReplies(message.quick_replies || message.buttons) });
+      const from = message.staff === true ? "staff" : message.console_notice === true ? "notice" : "assistant";
+      add({ kind: "bot", from, text: message.text, buttons: quickReplies(message.quick_replies || message.buttons) });
     }
     const escalation = custom.escalation;
     if (escalation && typeof escalation === "object") {

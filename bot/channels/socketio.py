@@ -26,12 +26,23 @@ logger = logging.getLogger(__name__)
 MAX_RESENT = 50
 
 
+# Flags the staff console puts on its bot events (bot/console/rasa_api.py), passed on to the widget so it
+# can show a person's reply as the team's, not the assistant's.
+STAFF_FLAGS = ("staff", "console_notice")
+
+
 class CustomPayloadSocketIOOutput(SocketIOOutput):
     """Rasa's send_custom_json calls sio.emit(event, **payload): {"escalation": ...} raises TypeError, which
-    aborts the turn (no action_escalate, no handoff, tracker not saved). Send it as {"custom": payload}."""
+    aborts the turn (no action_escalate, no handoff, tracker not saved). Send it as {"custom": payload}.
+    Text from the staff console keeps its flag."""
 
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"custom": json_message})
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        flags = {flag: True for flag in STAFF_FLAGS if kwargs.get(flag) is True}
+        for part in text.strip().split("\n\n"):
+            await self._send_message(recipient_id, {"text": part, **flags})
 
 
 class _Collecting(CustomPayloadSocketIOOutput):
@@ -54,6 +65,7 @@ async def widget_messages(events: Any) -> List[Dict[str, Any]]:
                 del response["attachment"]  # Rasa stores an image as the attachment too; it was sent once
             if event.text:
                 response["text"] = event.text
+            response.update({flag: True for flag in STAFF_FLAGS if (event.metadata or {}).get(flag) is True})
             await out.send_response("replay", response)
     return out.sent
 

@@ -34,7 +34,8 @@ class Visitor:
         self.sio = socketio.Client(reconnection=False)
         confirmed = threading.Event()
         self.sio.on("session_confirm", lambda *_: confirmed.set())
-        self.sio.on("bot_uttered", lambda data: self.inbox.put(data))
+        self.payloads: list = []
+        self.sio.on("bot_uttered", lambda data: (self.payloads.append(data), self.inbox.put(data)))
         self.sio.connect(f"http://127.0.0.1:{rasa_port}", wait_timeout=30)
         self.sio.emit("session_request", {"session_id": self.session_id})
         assert confirmed.wait(30), "socket.io session was not confirmed"
@@ -119,6 +120,9 @@ def test_staff_sign_in_claim_and_reply_reach_the_person_over_socketio(page: Page
     page.get_by_label(re.compile("^Your reply")).fill(reply)
     page.get_by_role("button", name="Send").click()
     assert visitor.read_until(reply)[-1] == reply
+    # Marked as the team's, so the widget never shows a person's words as the assistant's.
+    assert {"text": reply, "staff": True} in visitor.payloads
+    assert any(p.get("console_notice") is True and JOINED in p.get("text", "") for p in visitor.payloads)
     expect(transcript.locator("li.staff")).to_contain_text(reply)
     expect(page).not_to_have_title(re.compile("pwned"))
 

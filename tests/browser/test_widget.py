@@ -264,6 +264,25 @@ def test_an_answer_sent_while_the_connection_was_down_arrives_after_reconnecting
     expect(page.locator(".iopw-bot").filter(has_text="automated")).to_have_count(1)
 
 
+def test_a_staff_reply_is_shown_as_the_teams_not_the_assistants(page, chat_url, artifacts):
+    import json
+
+    switch = Switch(page)
+    open_chat(page, chat_url)
+    say(page, "hi")
+    expect(bot_says(page, "automated")).to_be_visible()
+    # What the server sends when a staff member joins and replies from the console (bot/channels/socketio.py).
+    for payload in ({"text": "A member of our admissions team has joined.", "console_notice": True},
+                    {"text": "Hi, this is Sam from admissions.", "staff": True}):
+        switch.routes[-1].send("42" + json.dumps(["bot_uttered", payload]))
+    staff = page.locator(".iopw-staff").filter(has_text="Hi, this is Sam from admissions.")
+    expect(staff).to_be_visible()
+    expect(staff.locator(".iopw-from")).to_have_text("Admissions team")
+    expect(staff).not_to_contain_text("Assistant")
+    expect(page.locator(".iopw-event").filter(has_text="has joined")).to_be_visible()
+    page.screenshot(path=str(artifacts / "widget-staff-reply.png"))
+
+
 def test_a_typing_indicator_shows_while_the_bot_answers(page, chat_url):
     switch = Switch(page)
     open_chat(page, chat_url)
