@@ -12,20 +12,25 @@ _SPANISH = {
     "muy", "triste", "adiós", "adios", "siento", "soy", "yo", "usted", "ustedes", "miedo", "nadie", "nada",
     "ahora", "hoy", "mañana", "también", "porque", "beber", "tomar", "llamar", "llamen", "entiendo", "inglés",
     "hablo", "hablan", "perdón", "disculpe", "bien", "mal", "sola", "solo", "sé", "puede", "pueden",
+    "matar", "matarme", "suicidar", "suicidarme", "despertar", "dormir", "corté", "cortar", "sangre", "nunca",
 }
 _ENGLISH_HINTS = {"i", "my", "the", "and", "is", "you", "to", "it", "of", "im", "a", "do", "does", "what", "how",
                   "can", "take", "your", "for", "in", "on", "lol"}
 
 
-# Spanish words that English messages use too ("no shakes, no sweats", "text me"): they never count.
-_BOTH = {"no", "me", "solo", "a"}
+# Spanish words that English messages use too ("no shakes, no sweats", "text me", "yo"): they count only
+# beside a word that is Spanish alone ("me quiero morir" is Spanish, "no, nobody is threatening me" is not).
+_BOTH = {"no", "me", "solo", "a", "yo", "nada"}
 
 
 def looks_spanish(text: str) -> bool:
     words = re.findall(r"[a-záéíóúñü]+", (text or "").lower())
     if not words:
         return False
-    spanish = len({w for w in words if w in _SPANISH and w not in _BOTH})
+    found = {w for w in words if w in _SPANISH or w in _BOTH}
+    if not found - _BOTH:
+        return False
+    spanish = len(found)
     english = sum(w in _ENGLISH_HINTS for w in words)
     marked = any(ch in text for ch in "ñ¿¡áéíóú")
     return spanish >= 2 and spanish > english or marked and spanish >= 1 and spanish > english

@@ -29,7 +29,10 @@ class FakeNlg:
 
 class FakeAgent:
     def __init__(self, store):
+        from rasa.core.lock_store import InMemoryLockStore
+
         self.tracker_store = store
+        self.lock_store = InMemoryLockStore()
         self.processor = type("P", (), {"nlg": FakeNlg()})()
 
 
@@ -66,13 +69,37 @@ def test_saves_are_remembered_only_inside_the_turn(store):
     assert later == {}
 
 
-def test_a_failed_save_is_not_remembered(store, monkeypatch):
+def test_a_failed_save_is_still_remembered_for_the_guard(store, monkeypatch):
     async def down(self, tracker):
         raise ConnectionError("database down")
     monkeypatch.setattr("rasa.core.tracker_store.SQLTrackerStore.save", down)
+    tracker = DialogueStateTracker.from_events("c1", [UserUttered("hi")])
     with remember_saved() as saved, pytest.raises(ConnectionError):
-        asyncio.run(store.save(DialogueStateTracker.from_events("c1", [UserUttered("hi")])))
-    assert saved == {}
+        asyncio.run(store.save(tracker))
+    assert saved == {"c1": tracker}
+
+
+def test_with_the_database_down_a_paused_risk_message_still_gets_the_crisis_reply_and_a_handoff(store, monkeypatch):
+    handoffs = []
+    monkeypatch.setattr(guard, "request_handoff", lambda *a, **k: handoffs.append(a))
+    run(store, monkeypatch, [UserUttered("hi"), ActionExecuted("action_listen"), ConversationPaused()])
+
+    async def down(self, tracker):
+        raise ConnectionError("database down")
+    monkeypatch.setattr("rasa.core.tracker_store.SQLTrackerStore.save", down)
+
+    async def rasa_saves_and_fails(message):  # Rasa's processor: the turn is in hand, the save fails
+        tracker = await store.retrieve(message.sender_id)
+        tracker.update(UserUttered("i want to die", intent=RISK["intent"], parse_data=RISK))
+        try:
+            await store.save(tracker)
+        except ConnectionError:
+            pass  # Rasa's FailSafeTrackerStore logs it and keeps the tracker in memory instead
+
+    output = CollectingOutputChannel()
+    asyncio.run(guard.guarded(rasa_saves_and_fails)(UserMessage("i want to die", output, "c1")))
+    assert [m["text"] for m in output.messages] == ["[utter_crisis]"]
+    assert handoffs and handoffs[0][0] == "c1"
 
 
 def test_an_ordinary_turn_reads_the_conversation_once(store, monkeypatch):

@@ -68,12 +68,13 @@ def test_ordinary_spanish_does_not_escalate(text):
     assert not default_detector().detect(text).is_risk
 
 
-@pytest.mark.parametrize("text", ["estoy muy triste", "tengo miedo", "no entiendo inglés", "me siento mal"])
+@pytest.mark.parametrize("text", ["estoy muy triste", "tengo miedo", "no entiendo inglés", "me siento mal",
+                                  "me quiero matar", "me quiero suicidar", "me corté", "no me quiero despertar"])
 def test_short_spanish_messages_are_recognised(text):
     assert looks_spanish(text)
 
 
 @pytest.mark.parametrize("text", ["no shakes no sweats nothing", "no seizures, no shakes", "no, nobody is threatening me",
-                                  "no no no", "text me", "solo parent here"])
+                                  "no no no", "text me", "solo parent here", "yo nada matters anymore, gonna end it"])
 def test_english_answers_with_no_and_me_stay_english(text):
     assert not looks_spanish(text)

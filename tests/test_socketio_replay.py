@@ -44,25 +44,29 @@ def test_the_replay_gives_what_was_sent_live():
     assert len(live(RESPONSES)) == 8  # two text parts, a card, a result, quick replies, text + image
 
 
+def agent_with(events):
+    class Store:
+        async def retrieve_full_tracker(self, sender_id):
+            return None if events is None else type("T", (), {"events": events})()
+
+    return type("A", (), {"tracker_store": Store()})()
+
+
 @pytest.mark.parametrize("received, expected", [(0, 8), (5, 3), (8, 0), (30, 0)])
-def test_only_the_messages_after_the_count_are_sent_again(monkeypatch, received, expected):
-    class Store:
-        async def retrieve_full_tracker(self, sender_id):
-            return type("T", (), {"events": stored(RESPONSES)})()
-
-    monkeypatch.setattr(channel, "current_agent", lambda: type("A", (), {"tracker_store": Store()})())
-    missed = asyncio.run(channel.missed_messages("s1", received))
+def test_only_the_messages_after_the_count_are_sent_again(received, expected):
+    missed, total = asyncio.run(channel.missed_messages("s1", received, agent_with(stored(RESPONSES))))
     assert missed == live(RESPONSES)[received:]
-    assert len(missed) == expected
+    assert len(missed) == expected and total == 8  # the widget takes the total as its count
 
 
-def test_an_unknown_conversation_has_nothing_to_send_again(monkeypatch):
-    class Store:
-        async def retrieve_full_tracker(self, sender_id):
-            return None
+def test_an_unknown_conversation_has_nothing_to_send_again():
+    assert asyncio.run(channel.missed_messages("s1", 3, agent_with(None))) == ([], 0)
 
-    monkeypatch.setattr(channel, "current_agent", lambda: type("A", (), {"tracker_store": Store()})())
-    assert asyncio.run(channel.missed_messages("s1", 0)) == []
+
+def test_a_conversation_from_another_channel_is_never_shown():
+    events = [UserUttered("my account details", input_channel="rest")] + stored(RESPONSES)
+    missed, total = asyncio.run(channel.missed_messages("s1", 0, agent_with(events)))
+    assert missed == [] and total == 0
 
 
 def test_staff_console_messages_keep_their_flag_live_and_in_the_replay():

@@ -306,6 +306,14 @@
       if (reason === "io server disconnect") socket.connect(); // the client does not retry this one itself
     });
     socket.on("connect_error", () => { troubled = true; showStatus(); });
+    // After a catch-up the server says how many messages the conversation has sent in all (fewer after
+    // "delete my chat"): counting goes on from there.
+    socket.on("iop_sync", (sync) => {
+      if (received !== null && sync && Number.isInteger(sync.received) && sync.received >= 0) {
+        received = sync.received;
+        save("received", received);
+      }
+    });
     socket.on("bot_uttered", (message) => {
       if (received !== null) {
         received += 1;

@@ -71,11 +71,16 @@ async def crisis_reply_if_paused(message: UserMessage, agent: Any, tracker: Any 
         return False
     output = message.output_channel
     response = await agent.processor.nlg.generate("utter_crisis", tracker, output.name())
-    # A copy: Rasa's send_response pops the text out of the dict it is given.
-    await output.send_response(message.sender_id, dict(response))
-    tracker.update(BotUttered(response.get("text"), {"custom": response.get("custom")},
-                              metadata={"utter_action": "utter_crisis"}))
-    await agent.tracker_store.save(tracker)
+    # Under the conversation's lock, as a turn: a widget catching up after a reconnect sees it once.
+    async with agent.lock_store.lock(message.sender_id):
+        # A copy: Rasa's send_response pops the text out of the dict it is given.
+        await output.send_response(message.sender_id, dict(response))
+        tracker.update(BotUttered(response.get("text"), {"custom": response.get("custom")},
+                                  metadata={"utter_action": "utter_crisis"}))
+        try:
+            await agent.tracker_store.save(tracker)
+        except Exception as exc:  # the reply went out; the handoff below must still be recorded
+            logger.error("crisis reply in a paused conversation=%s not stored: %s", message.sender_id, exc)
     try:
         await asyncio.to_thread(request_handoff, message.sender_id, message.input_channel or output.name(),
                                 "risk", tracker.get_slot("risk_urgency") or "urgent", tracker.get_slot("risk_category"))

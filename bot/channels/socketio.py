@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 import socketio
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
-from rasa.shared.core.events import BotUttered
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint
 
 from bot.channels.guard import current_agent, guarded
@@ -24,6 +24,7 @@ from bot.settings import redis_url
 logger = logging.getLogger(__name__)
 # At most this many missed messages are sent again on one reconnect (the newest ones).
 MAX_RESENT = 50
+SOCKETIO = SocketIOInput.name()
 
 
 # Flags the staff console puts on its bot events (bot/console/rasa_api.py), passed on to the widget so it
@@ -70,14 +71,21 @@ async def widget_messages(events: Any) -> List[Dict[str, Any]]:
     return out.sent
 
 
-async def missed_messages(session_id: str, received: int) -> List[Dict[str, Any]]:
-    agent = current_agent()
+async def missed_messages(session_id: str, received: int, agent: Any = None) -> Tuple[List[Dict[str, Any]], int]:
+    """The messages after the first `received` of a web conversation (the newest MAX_RESENT), and how many
+    the conversation has in all (the widget takes that as its count: after "delete my chat" it is lower)."""
+    agent = agent or current_agent()
     if agent is None:
-        return []
+        return [], received
     tracker = await agent.tracker_store.retrieve_full_tracker(session_id)
     if tracker is None:
-        return []
-    return (await widget_messages(tracker.events))[received:][-MAX_RESENT:]
+        return [], 0
+    if any(isinstance(e, UserUttered) and e.input_channel not in (None, SOCKETIO) for e in tracker.events):
+        # Not a web-widget conversation (a REST sender id that happens to look random): nothing is shown.
+        logger.warning("catch-up refused for a conversation that is not the widget's conversation=%s", session_id)
+        return [], received
+    sent = await widget_messages(tracker.events)
+    return sent[received:][-MAX_RESENT:], len(sent)
 
 
 class GuardedSocketIOInput(SocketIOInput):
@@ -108,25 +116,40 @@ class GuardedSocketIOInput(SocketIOInput):
             sio.manager = socketio.AsyncRedisManager(redis_url())
             sio.manager.set_server(sio)
 
-        # Replaces Rasa's handler of the same event: same reply, but an unusable id is swapped for a new one.
-        @sio.on("session_request", namespace=namespace)
-        async def session_request(sid: str, data: Optional[Dict]) -> None:
-            requested = (data or {}).get("session_id") if isinstance(data, dict) else None
-            session_id = requested if is_web_session_id(requested) else new_web_session_id()
+        # Replaces Rasa's handler of the same event: same reply, but an unusable id is swapped for a new one,
+        # and a widget that says how many messages it has received is sent the ones it missed.
+        async def confirm(sid: str, session_id: str) -> None:
             if self.session_persistence:
                 # python-socketio is pinned below 5.10, where enter_room is not a coroutine (DESIGN.md).
                 sio.enter_room(sid, session_id, namespace=namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
-            received = data.get("received") if isinstance(data, dict) else None
-            if session_id == requested and type(received) is int and received >= 0:
-                try:
-                    missed = await missed_messages(session_id, received)
-                except Exception as exc:  # the live chat goes on; only the catch-up is lost
-                    logger.error("could not look up messages missed by conversation=%s: %s", session_id, exc)
-                    missed = []
+
+        async def catch_up(sid: str, session_id: str, received: int, agent: Any, done: Dict[str, bool]) -> None:
+            # Under the conversation's lock no turn is half done: every message sent so far is saved, and
+            # every later one goes to this socket, so nothing is missed or sent twice.
+            async with agent.lock_store.lock(session_id):
+                await confirm(sid, session_id)
+                done["confirmed"] = True
+                missed, total = await missed_messages(session_id, received, agent)
                 for payload in missed:
                     await sio.emit(self.bot_message_evt, payload, room=sid, namespace=namespace)
-                if missed:
-                    logger.info("sent %d messages again after a reconnect conversation=%s", len(missed), session_id)
+                await sio.emit("iop_sync", {"received": total}, room=sid, namespace=namespace)
+            if missed:
+                logger.info("sent %d messages again after a reconnect conversation=%s", len(missed), session_id)
+
+        @sio.on("session_request", namespace=namespace)
+        async def session_request(sid: str, data: Optional[Dict]) -> None:
+            requested = (data or {}).get("session_id") if isinstance(data, dict) else None
+            session_id = requested if is_web_session_id(requested) else new_web_session_id()
+            received = data.get("received") if isinstance(data, dict) else None
+            agent = current_agent()
+            done = {"confirmed": False}
+            if session_id == requested and type(received) is int and received >= 0 and agent is not None:
+                try:
+                    await catch_up(sid, session_id, received, agent, done)
+                except Exception as exc:  # the live chat goes on; only the catch-up is lost
+                    logger.error("catch-up failed for conversation=%s: %s", session_id, exc)
+            if not done["confirmed"]:
+                await confirm(sid, session_id)
 
         return bp

@@ -21,7 +21,7 @@ _saved: ContextVar[Optional[Dict[str, DialogueStateTracker]]] = ContextVar("iop_
 
 @contextmanager
 def remember_saved() -> Iterator[Dict[str, DialogueStateTracker]]:
-    """While open, every tracker this store saves in the current task is kept by conversation id."""
+    """While open, every tracker this store is asked to save in the current task is kept by conversation id."""
     saved: Dict[str, DialogueStateTracker] = {}
     token = _saved.set(saved)
     try:
@@ -65,8 +65,10 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         return itertools.islice(tracker.events, stored, len(tracker.events))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        # Kept for the guard even when the database fails: the tracker in hand is the turn as it happened
+        # (a risk message in a paused conversation must still get the crisis reply).
+        saved = _saved.get()
+        if saved is not None:
+            saved[tracker.sender_id] = tracker
         await super().save(tracker)
         tracker.iop_stored_events = len(tracker.events)
-        saved = _saved.get()
-        if saved is not None:  # only once the database has it: a failed save leaves nothing to reuse
-            saved[tracker.sender_id] = tracker
