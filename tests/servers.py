@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from bot.settings import ROOT
-from bot.tools.bench import free_port  # noqa: F401  (tests/pg.py takes it from here too)
+from bot.tools.local_servers import free_port
 
 SMS_TOKEN = "test-auth-token"
 API_TOKEN = "test-api-token"

@@ -134,3 +134,20 @@ class _Empty:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_with_the_lock_store_down_a_paused_risk_message_still_gets_the_crisis_reply(store, monkeypatch):
+    monkeypatch.setattr(guard, "request_handoff", lambda *a, **k: None)
+    run(store, monkeypatch, [UserUttered("hi"), ActionExecuted("action_listen"), ConversationPaused()])
+
+    class LockStoreDown:
+        def lock(self, conversation_id):
+            raise ConnectionError("redis down")
+
+    agent = FakeAgent(store)
+    agent.lock_store = LockStoreDown()
+    monkeypatch.setattr(guard, "current_agent", lambda: agent)
+    output = CollectingOutputChannel()
+    asyncio.run(guard.guarded(rasa_handles(store, [UserUttered("i want to die", intent=RISK["intent"],
+                                                               parse_data=RISK)]))(UserMessage("x", output, "c1")))
+    assert [m["text"] for m in output.messages] == ["[utter_crisis]"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Optional
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any, AsyncIterator, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
@@ -45,9 +46,8 @@ def deletion_confirmed(tracker: Any) -> bool:
 
 
 async def after_turn(message: UserMessage, agent: Any, tracker: Any = None) -> None:
-    """What the channels do once Rasa has handled and saved a turn. `tracker` is the one Rasa saved; without
-    it (the save failed and Rasa fell back to its in-memory store, or another store is configured) the
-    conversation is read from the tracker store."""
+    """What the channels do once Rasa has handled a turn. `tracker` is the one Rasa saved; without it (a
+    tracker store other than the project's is configured) the conversation is read from the store."""
     if tracker is None:
         tracker = await agent.tracker_store.retrieve(message.sender_id)
     if tracker is None:
@@ -60,11 +60,20 @@ async def after_turn(message: UserMessage, agent: Any, tracker: Any = None) -> N
     await crisis_reply_if_paused(message, agent, tracker)
 
 
-async def crisis_reply_if_paused(message: UserMessage, agent: Any, tracker: Any = None) -> bool:
+@asynccontextmanager
+async def conversation_lock(agent: Any, conversation_id: str) -> AsyncIterator[None]:
+    """The conversation's lock when it can be had; the crisis reply goes out even when it cannot (Redis down)."""
+    async with AsyncExitStack() as stack:
+        try:
+            await stack.enter_async_context(agent.lock_store.lock(conversation_id))
+        except Exception as exc:
+            logger.error("lock store unavailable for conversation=%s, going on without it: %s", conversation_id, exc)
+        yield
+
+
+async def crisis_reply_if_paused(message: UserMessage, agent: Any, tracker: Any) -> bool:
     """Send the crisis reply when the conversation is paused and the message is a risk signal."""
-    if tracker is None:
-        tracker = await agent.tracker_store.retrieve(message.sender_id)
-    if tracker is None or not tracker.is_paused() or tracker.latest_message is None:
+    if not tracker.is_paused() or tracker.latest_message is None:
         return False
     intent = str(tracker.latest_message.intent.get("name") or "")
     if not intent.startswith("risk_"):
@@ -72,7 +81,7 @@ async def crisis_reply_if_paused(message: UserMessage, agent: Any, tracker: Any 
     output = message.output_channel
     response = await agent.processor.nlg.generate("utter_crisis", tracker, output.name())
     # Under the conversation's lock, as a turn: a widget catching up after a reconnect sees it once.
-    async with agent.lock_store.lock(message.sender_id):
+    async with conversation_lock(agent, message.sender_id):
         # A copy: Rasa's send_response pops the text out of the dict it is given.
         await output.send_response(message.sender_id, dict(response))
         tracker.update(BotUttered(response.get("text"), {"custom": response.get("custom")},

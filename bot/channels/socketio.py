@@ -71,12 +71,9 @@ async def widget_messages(events: Any) -> List[Dict[str, Any]]:
     return out.sent
 
 
-async def missed_messages(session_id: str, received: int, agent: Any = None) -> Tuple[List[Dict[str, Any]], int]:
+async def missed_messages(session_id: str, received: int, agent: Any) -> Tuple[List[Dict[str, Any]], int]:
     """The messages after the first `received` of a web conversation (the newest MAX_RESENT), and how many
     the conversation has in all (the widget takes that as its count: after "delete my chat" it is lower)."""
-    agent = agent or current_agent()
-    if agent is None:
-        return [], received
     tracker = await agent.tracker_store.retrieve_full_tracker(session_id)
     if tracker is None:
         return [], 0
@@ -124,13 +121,16 @@ class GuardedSocketIOInput(SocketIOInput):
                 sio.enter_room(sid, session_id, namespace=namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
 
-        async def catch_up(sid: str, session_id: str, received: int, agent: Any, done: Dict[str, bool]) -> None:
+        async def catch_up(sid: str, session_id: str, received: int, agent: Any) -> None:
             # Under the conversation's lock no turn is half done: every message sent so far is saved, and
             # every later one goes to this socket, so nothing is missed or sent twice.
             async with agent.lock_store.lock(session_id):
                 await confirm(sid, session_id)
-                done["confirmed"] = True
-                missed, total = await missed_messages(session_id, received, agent)
+                try:
+                    missed, total = await missed_messages(session_id, received, agent)
+                except Exception as exc:  # the live chat goes on; only the catch-up is lost
+                    logger.error("catch-up failed for conversation=%s: %s", session_id, exc)
+                    return
                 for payload in missed:
                     await sio.emit(self.bot_message_evt, payload, room=sid, namespace=namespace)
                 await sio.emit("iop_sync", {"received": total}, room=sid, namespace=namespace)
@@ -143,13 +143,11 @@ class GuardedSocketIOInput(SocketIOInput):
             session_id = requested if is_web_session_id(requested) else new_web_session_id()
             received = data.get("received") if isinstance(data, dict) else None
             agent = current_agent()
-            done = {"confirmed": False}
             if session_id == requested and type(received) is int and received >= 0 and agent is not None:
                 try:
-                    await catch_up(sid, session_id, received, agent, done)
-                except Exception as exc:  # the live chat goes on; only the catch-up is lost
-                    logger.error("catch-up failed for conversation=%s: %s", session_id, exc)
-            if not done["confirmed"]:
-                await confirm(sid, session_id)
+                    return await catch_up(sid, session_id, received, agent)
+                except Exception as exc:  # the lock store is down: confirm without catching up
+                    logger.error("no catch-up for conversation=%s: %s", session_id, exc)
+            await confirm(sid, session_id)
 
         return bp

@@ -178,6 +178,7 @@ class VerifiedTwilioInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("sms_webhook", __name__)
+        handle = guarded(on_new_message)
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -208,7 +209,7 @@ class VerifiedTwilioInput(InputChannel):
             message = UserMessage(chosen or text, collector, sender, input_channel=self.name(),
                                   metadata={"sms_choice": text} if chosen else None)
             try:
-                await guarded(on_new_message)(message)
+                await handle(message)
             except Exception:
                 logger.exception("SMS from %s could not be handled", mask(sender))
             reply = formatting.render(collector.messages, self.program_name_to_hide())

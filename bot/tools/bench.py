@@ -23,7 +23,6 @@ import platform
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,8 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 import aiohttp
+
+from bot.tools.local_servers import MissingServer, PostgresServer, RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -219,26 +220,6 @@ def format_report(rows: List[Dict], header: Sequence[str] = ()) -> str:
 
 # ------------------------------------------------------------------------------------- processes and memory
 
-def free_port(consecutive: int = 1) -> int:
-    """A free port on 127.0.0.1, with the next `consecutive - 1` ports free too (RASA_SERVERS needs them)."""
-    for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if all(_port_free(port + i) for i in range(1, consecutive)):
-            return port
-    raise RuntimeError("no free ports")
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def _pss_kb(pid: str) -> int:
     # PSS shares each shared page among the processes that map it, so a sum over processes does not count
     # the same library (or a forked worker's pages) twice. RSS when smaps_rollup is unreadable.
@@ -350,51 +331,25 @@ class Stores:
     """Throwaway PostgreSQL (fsync as shipped, like a real install) and Redis for the scale-out set-ups."""
 
     def __init__(self) -> None:
-        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/postgres"))
-        if not found or not (shutil.which("redis-server") or Path("/usr/bin/redis-server").exists()):
-            raise SystemExit("error: several Rasa processes need PostgreSQL and Redis (`make test-deps` installs "
-                             "them); or measure one process with --servers 1")
-        self.pg_bin = found[-1].parent
-        # Its own temp folder: PostgreSQL runs as the postgres user, who cannot enter root's private folders.
-        self.folder, self.procs, self.pids = Path(tempfile.mkdtemp(prefix="iop-bench-pg-")), [], set()
-        self.pg_data = self.folder / "pg"
-
-    def _as_owner(self, argv: List[str]) -> List[str]:
-        return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
+        self.pg: Optional[PostgresServer] = None
+        self.redis: Optional[RedisServer] = None
+        self.pids: set = set()
 
     def start(self) -> Dict[str, str]:
-        if os.geteuid() == 0:
-            shutil.chown(self.folder, "postgres", "postgres")
-        pg_port, redis_port = free_port(), free_port()
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        subprocess.run(self._as_owner([str(self.pg_bin / "initdb"), "-D", str(self.pg_data), "-U", "postgres",
-                                       "--auth=trust", "-E", "UTF8"]), check=True, **quiet)
-        options = f"-p {pg_port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
-        subprocess.run(self._as_owner([str(self.pg_bin / "pg_ctl"), "-D", str(self.pg_data), "-o", options,
-                                       "-l", str(self.folder / "pg.log"), "-w", "start"]), check=True, **quiet)
-        with open(self.pg_data / "postmaster.pid") as f:
-            self.pids.add(int(f.readline()))
-        subprocess.run([str(self.pg_bin / "psql"), "-h", "127.0.0.1", "-p", str(pg_port), "-U", "postgres", "-q",
-                        "-c", "CREATE DATABASE iop"], check=True, **quiet)
-        redis = subprocess.Popen([shutil.which("redis-server") or "/usr/bin/redis-server", "--port", str(redis_port),
-                                  "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                                 start_new_session=True, **quiet)
-        self.procs.append(redis)
-        self.pids.add(redis.pid)
-        for _ in range(100):
-            if not _port_free(redis_port):
-                break
-            time.sleep(0.1)
-        url = f"postgresql://postgres@127.0.0.1:{pg_port}/iop"
-        return {"DATABASE_URL": url, "TRACKER_DATABASE_URL": url, "REDIS_URL": f"redis://127.0.0.1:{redis_port}/1"}
+        try:
+            self.pg = PostgresServer(database="iop", fsync=True, max_connections=200)
+            self.redis = RedisServer()
+        except MissingServer as exc:
+            raise SystemExit(f"error: several Rasa processes need PostgreSQL and Redis ({exc}); `make test-deps` "
+                             "installs them, or measure one process with --servers 1") from exc
+        self.pids = {self.pg.pid, self.redis.pid}
+        return {"DATABASE_URL": self.pg.url, "TRACKER_DATABASE_URL": self.pg.url, "REDIS_URL": self.redis.url}
 
     def stop(self) -> None:
-        for proc in self.procs:
-            stop_group(proc, 10)
-        if self.pg_data.exists():
-            subprocess.run(self._as_owner([str(self.pg_bin / "pg_ctl"), "-D", str(self.pg_data), "-m", "fast",
-                                           "stop"]), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.redis:
+            self.redis.stop()
+        if self.pg:
+            self.pg.remove()
 
 
 # --------------------------------------------------------------------------------------------- the two bots
