@@ -15,7 +15,7 @@ require_port "$CONSOLE_PORT" CONSOLE_PORT
 # Rasa's HTTP API (used by the staff console) is never open: it needs this token. Without one in the
 # environment, a random token is made for this run and handed to the console.
 if [ -z "${RASA_API_TOKEN:-}" ]; then
-  RASA_API_TOKEN=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))')
+  RASA_API_TOKEN=$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')
 fi
 export RASA_API_TOKEN CONSOLE_PORT RASA_URL="http://127.0.0.1:$RASA_PORT"
 
@@ -78,7 +78,7 @@ start_action_server
 pids+=("$ACTION_PID")
 for ((i = 0; i < RASA_SERVERS; i++)); do
   .venv/bin/rasa run --model "$model" --interface 127.0.0.1 --port $((RASA_PORT + i)) \
-    --endpoints "$endpoints" --credentials "$credentials" --enable-api --auth-token "$RASA_API_TOKEN" &
+    --endpoints "$endpoints" --credentials "$credentials" --enable-api --auth-token="$RASA_API_TOKEN" &
   pids+=("$!")
 done
 

@@ -19,7 +19,9 @@ from bot.settings import ROOT
 from bot.tools.local_servers import free_port
 
 SMS_TOKEN = "test-auth-token"
-API_TOKEN = "test-api-token"
+# Starts with "-" on purpose: run.sh must pass it so that rasa's argument parser does not take it for an
+# option (a random token_urlsafe token did that about once in 64 starts).
+API_TOKEN = "-test-api-token"
 
 
 def post(port: int, sender: str, message: str):
