@@ -347,6 +347,53 @@ def test_negation_and_past_do_not_hide_a_disclosure(detector, text, expected):
     check(detector.detect(text), expected)
 
 
+# ---------------------------------------------------------------- round 4: goodbyes, ingestions, carers
+@pytest.mark.parametrize("text, expected", [
+    case("left a note for my wife and settled all my debts, i think im done by tomorrow", "done-after-goodbyes",
+         is_risk=True, category="suicide", urgency="imminent"),
+    case("gave my guitar away to my cousin. i need people to know i loved them", "know-i-loved-them",
+         is_risk=True, category="suicide", urgency="imminent"),
+    case("honestly if i dont wake up in the morning that would be a relief", "not-waking-would-be-a-relief",
+         is_risk=True, category="suicide"),
+    case("solo quiero dormir y no despertar", "spanish-sleep-and-not-wake", is_risk=True, category="suicide"),
+    case("me sigo cortando los brazos", "spanish-still-cutting", is_risk=True, category="self_harm"),
+    case("the baby got into the medicine cabinet, there are pills on the floor", "child-into-medicine-cabinet",
+         is_risk=True, category="overdose"),
+    case("no idea how many he took, the bottle is empty", "unknown-amount-taken", is_risk=True,
+         category="overdose"),
+    case("i could literally kill him right now", "could-literally-kill", is_risk=True, category="violence"),
+    case("the aide at dads home keeps his pain pills for herself", "carer-keeps-pills", is_risk=True,
+         category="abuse"),
+    case("the nursing home leaves my mom in soiled sheets all day", "left-in-soiled-sheets", is_risk=True,
+         category="abuse"),
+    case("my bfs dealer makes me do things with him for pills", "made-to-do-things-for-pills", is_risk=True,
+         category="abuse"),
+])
+def test_round_4_phrasings_fire(detector, text, expected):
+    check(detector.detect(text), expected)
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("i wrote letters to my kids as homework for group, it was hard but good", id="letters-as-homework"),
+    pytest.param("paid back everyone i owe and im done after tonight with drinking, starting iop monday",
+                 id="done-after-tonight-is-a-quit-date"),
+    pytest.param("if i dont wake up in time for group is that ok", id="oversleeping-question"),
+    pytest.param("my toddler got into the cat food again lol", id="toddler-cat-food"),
+    pytest.param("how many pills did he take a day? idk", id="daily-dose-question"),
+    pytest.param("my caregiver takes me to my appointments", id="carer-takes-me"),
+    pytest.param("my aide takes my meds to the pharmacy for refills", id="carer-takes-meds-to-pharmacy"),
+    pytest.param("my mom makes me do stuff around the house for money", id="chores-for-money"),
+    pytest.param("me corté el pelo y me gusta", id="spanish-haircut"),
+    pytest.param("she could seriously use some help with her drinking", id="could-seriously-use-help"),
+    pytest.param("my brother overdosed last summer, he is 10 months clean now", id="last-summer-and-clean"),
+    pytest.param("my dad hit me when i was a teen, but that was a long time ago", id="but-that-was-long-ago"),
+    pytest.param("whats your policy if a client brings a knife to group", id="weapon-policy-question"),
+])
+def test_round_4_lookalikes_do_not_fire(detector, text):
+    verdict = detector.detect(text)
+    assert not verdict.is_risk, verdict.as_dict()
+
+
 # ---------------------------------------------------------------- public API and the rules file
 def test_verdict_keeps_its_public_shape(detector):
     verdict = detector.detect("i want to kill myself")
