@@ -368,6 +368,19 @@ def test_negation_and_past_do_not_hide_a_disclosure(detector, text, expected):
          category="abuse"),
     case("my bfs dealer makes me do things with him for pills", "made-to-do-things-for-pills", is_risk=True,
          category="abuse"),
+    case("my wife left a note saying feed the cat for me and the pistol isnt in the drawer",
+         "goodbye-and-pistol-missing", is_risk=True, category="suicide"),
+    case("his legs are all sliced up and he locked the door", "legs-all-sliced-up", is_risk=True,
+         category="self_harm"),
+    case("he snorted something and his lips are turning grey", "lips-turning-grey", is_risk=True,
+         category="overdose"),
+    case("the gash on his arm keeps spurting through the bandage", "wound-spurting", is_risk=True,
+         category="medical_emergency"),
+    case("her ex said hes coming round with his strap", "coming-round-with-a-gun", is_risk=True,
+         category="violence"),
+    case("voy a matar a ese tipo", "spanish-going-to-kill", is_risk=True, category="violence"),
+    case("she pushes me around and im terrified of her", "pushed-around-and-afraid", is_risk=True,
+         category="abuse"),
 ])
 def test_round_4_phrasings_fire(detector, text, expected):
     check(detector.detect(text), expected)
@@ -388,6 +401,12 @@ def test_round_4_phrasings_fire(detector, text, expected):
     pytest.param("my brother overdosed last summer, he is 10 months clean now", id="last-summer-and-clean"),
     pytest.param("my dad hit me when i was a teen, but that was a long time ago", id="but-that-was-long-ago"),
     pytest.param("whats your policy if a client brings a knife to group", id="weapon-policy-question"),
+    pytest.param("im afraid of her relapsing again", id="afraid-of-her-relapsing"),
+    pytest.param("cut my finger cooking, blood was gushing for a sec but its fine now", id="gushing-then-fine"),
+    pytest.param("my cousin is coming over with his piece of the pie", id="piece-of-pie"),
+    pytest.param("my mom is coming over with her new boyfriend tonight", id="coming-over-with-boyfriend"),
+    pytest.param("take care of the kids for me while im at group?", id="childcare-while-at-group"),
+    pytest.param("my arm is all cut up from the rose bushes", id="rose-bush-scratches"),
 ])
 def test_round_4_lookalikes_do_not_fire(detector, text):
     verdict = detector.detect(text)
