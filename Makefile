@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help install test-deps pipeline train migrate run shell staff-user staff-password validate lint unit integration browser conversation-test nlu-test test eval bench purge lock clean
+.PHONY: help install test-deps pipeline train migrate run shell staff-user staff-password validate lint unit integration browser conversation-test nlu-test test eval eval-model bench purge lock clean
 
 help:
 	@echo "make run    set up everything on first use, then start the bot on http://127.0.0.1:$(RASA_PORT)"
@@ -91,6 +91,10 @@ purge: migrate
 
 eval: pipeline
 	@$(PY) -m bot.tools.risk_eval
+
+# The same sets scored on the trained model's verdict (detector + classifier crisis intents).
+eval-model: train
+	@$(PY) -m bot.tools.risk_eval --model
 
 # Latency, capacity, cold start and memory against Rasa's starter bot (figures, not a pass/fail test).
 bench: train test-deps

@@ -1,6 +1,10 @@
 """`make eval`: the risk detector on the held-out corpus, then on the fresh generalisation sets: recall per
 category, false positives per kind, time per message. Only corpus.yml's targets decide the exit status;
-the fresh sets are printed for comparison (`--corpus PATH` scores one file and gates on it)."""
+the fresh sets are printed for comparison (`--corpus PATH` scores one file and gates on it).
+
+`--model [PATH]` scores the trained model instead (default: the one `make train` last built): the verdict the
+bot acts on, the detector and the classifier's crisis intents together (bot/nlu/risk_component.py), with
+the same sets and figures; the time per message is then the whole NLU pipeline's."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +14,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Dict, List, Optional
 
 import yaml
 
@@ -81,6 +85,52 @@ def evaluate(detector: RiskDetector, corpus: dict) -> Report:
     return Report(misses, fps, wrong, per_category, per_kind, len(corpus["risk"]), len(corpus["non_risk"]), timings)
 
 
+@dataclass
+class _Hit:
+    rule: str
+
+
+@dataclass
+class ModelVerdict:
+    """The part of a detector Verdict that evaluate() reads, from the model's final parse."""
+    is_risk: bool
+    category: Optional[str]
+    hits: List[Any]
+
+
+class ModelDetector:
+    """The trained model's NLU as a detector: a message is a risk when its final intent is a crisis intent."""
+
+    def __init__(self, model_path: Path) -> None:
+        import asyncio
+
+        from rasa.core.agent import Agent
+
+        from bot.nlu.risk_component import RISK_INTENT_PREFIX
+
+        self._prefix = RISK_INTENT_PREFIX
+        self._loop = asyncio.new_event_loop()
+        self._agent = Agent.load(str(model_path))
+
+    def detect(self, text: str) -> ModelVerdict:
+        parsed = self._loop.run_until_complete(self._agent.parse_message(text))
+        name = str((parsed.get("intent") or {}).get("name") or "")
+        source = (parsed.get("risk") or {}).get("source")
+        if not name.startswith(self._prefix):
+            return ModelVerdict(False, None, [])
+        return ModelVerdict(True, name[len(self._prefix):], [_Hit(source or "model")])
+
+
+def current_model() -> Path:
+    from bot.settings import ROOT as root
+
+    pointer = root / "models" / "CURRENT"
+    if not pointer.exists():
+        raise SystemExit("no trained model: run `make train` first")
+    path = Path(pointer.read_text().strip())
+    return path if path.is_absolute() else root / path
+
+
 def _shown(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(ROOT))
@@ -88,9 +138,9 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def print_report(report: Report, path: Path, gate: bool) -> bool:
+def print_report(report: Report, path: Path, gate: bool, label: str = "risk detector") -> bool:
     """Print one corpus's figures; return whether it meets the targets."""
-    print(f"risk detector on {_shown(path)} ({report.n_risk} risk, {report.n_safe} non-risk messages)")
+    print(f"{label} on {_shown(path)} ({report.n_risk} risk, {report.n_safe} non-risk messages)")
     print(f"{'category':<20}{'messages':>9}{'recall':>9}{'right category':>16}")
     for cat in CATEGORIES:
         c = report.per_category.get(cat, Counter())
@@ -122,18 +172,23 @@ def main(argv: List[str] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", type=Path, default=None,
                         help="score only this labelled corpus (default: corpus.yml, then the fresh sets)")
+    parser.add_argument("--model", nargs="?", const="", default=None,
+                        help="score the trained model's verdict (detector + classifier); default the current one")
     args = parser.parse_args(argv)
     if args.corpus is None:
         runs = [(CORPUS, True)] + [(path, False) for path in FRESH_SETS if path.exists()]
     else:
         path = args.corpus if args.corpus.is_absolute() or args.corpus.exists() else ROOT / args.corpus
         runs = [(path, True)]
-    detector = default_detector()
+    if args.model is not None:
+        detector, label = ModelDetector(Path(args.model) if args.model else current_model()), "trained model"
+    else:
+        detector, label = default_detector(), "risk detector"
     gate_ok = True
     for n, (path, gate) in enumerate(runs):
         if n:
             print("\n" + "=" * 72 + "\n")
-        ok = print_report(evaluate(detector, load_corpus(path)), path, gate)
+        ok = print_report(evaluate(detector, load_corpus(path)), path, gate, label)
         gate_ok = gate_ok and (ok or not gate)
     return 0 if gate_ok else 1
 
