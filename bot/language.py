@@ -13,6 +13,7 @@ _SPANISH = {
     "ahora", "hoy", "mañana", "también", "porque", "beber", "tomar", "llamar", "llamen", "entiendo", "inglés",
     "hablo", "hablan", "perdón", "disculpe", "bien", "mal", "sola", "solo", "sé", "puede", "pueden",
     "matar", "matarme", "suicidar", "suicidarme", "despertar", "dormir", "corté", "cortar", "sangre", "nunca",
+    "ayúdame", "ayudame", "ayúdenme", "ayudenme", "auxilio", "socorro", "urgente",
 }
 _ENGLISH_HINTS = {"i", "my", "the", "and", "is", "you", "to", "it", "of", "im", "a", "do", "does", "what", "how",
                   "can", "take", "your", "for", "in", "on", "lol"}
@@ -33,4 +34,8 @@ def looks_spanish(text: str) -> bool:
     spanish = len(found)
     english = sum(w in _ENGLISH_HINTS for w in words)
     marked = any(ch in text for ch in "ñ¿¡áéíóú")
-    return spanish >= 2 and spanish > english or marked and spanish >= 1 and spanish > english
+    # "hola", "gracias", "ayuda", "socorro" on their own: every word Spanish, one of them a real word (not
+    # "mi", "la" or "el", which also turn up in English as abbreviations).
+    only_spanish = all(w in _SPANISH for w in words) and any(len(w) >= 4 for w in found - _BOTH)
+    return (spanish >= 2 and spanish > english or marked and spanish >= 1 and spanish > english
+            or only_spanish)

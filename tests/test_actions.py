@@ -2,20 +2,30 @@
 import asyncio
 
 import pytest
+from rasa.core.utils import read_endpoint_config
+from rasa.shared.core.domain import Domain
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.escalation import ActionEscalate
 from actions.faq import ActionAnswerMore
 from actions.fallback import ActionFallback
 from actions.handoff import ActionRequestHuman
+from bot.settings import ROOT
 from bot.storage.handoffs import open_handoffs
 
-DOMAIN = {"slots": {"risk_active": {}}}
+PROJECT_DOMAIN = Domain.load(str(ROOT / "domain.yml"))
 
 
-def run(action, tracker, domain=DOMAIN):
+def sent_domain(action) -> dict:
+    """What the Rasa server sends this action: endpoints.yml turns on Rasa's selective domain, so only the
+    actions domain.yml marks (and the validate_* ones) get the domain; the rest get none."""
+    assert read_endpoint_config(str(ROOT / "endpoints.yml"), "action_endpoint").kwargs["enable_selective_domain"]
+    return PROJECT_DOMAIN.as_dict() if PROJECT_DOMAIN.does_custom_action_explicitly_need_domain(action.name()) else {}
+
+
+def run(action, tracker, domain=None):
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, tracker, domain))
+    events = asyncio.run(action.run(dispatcher, tracker, sent_domain(action) if domain is None else domain))
     return dispatcher.messages, events
 
 

@@ -29,6 +29,15 @@ def test_the_gate_sets_the_spanish_intent_and_leaves_english_alone():
     assert english.get(INTENT)[INTENT_NAME_KEY] == "greet"
 
 
+def test_the_spanish_intent_is_ranked_once():
+    top = {INTENT_NAME_KEY: SPANISH_INTENT, "confidence": 0.8}
+    message = Message(data={TEXT: "ayuda", INTENT: top,
+                            INTENT_RANKING_KEY: [top, {INTENT_NAME_KEY: "human_handoff", "confidence": 0.1}]})
+    SpanishGate().process([message])
+    names = [r[INTENT_NAME_KEY] for r in message.get(INTENT_RANKING_KEY)]
+    assert names == [SPANISH_INTENT, "human_handoff"]
+
+
 def _spanish_with(intent, confidence):
     # Words the risk detector's rules do not catch, so only the classifier's reading is at stake.
     text = "me siento muy mal, no sé qué hacer con mi vida"
@@ -72,6 +81,16 @@ def test_ordinary_spanish_does_not_escalate(text):
                                   "me quiero matar", "me quiero suicidar", "me corté", "no me quiero despertar"])
 def test_short_spanish_messages_are_recognised(text):
     assert looks_spanish(text)
+
+
+@pytest.mark.parametrize("text", ["hola", "gracias", "ayuda", "Ayuda!!", "socorro", "ayúdame", "adios", "buenas tardes"])
+def test_one_spanish_word_is_spanish(text):
+    assert looks_spanish(text)
+
+
+@pytest.mark.parametrize("text", ["mi", "la", "el", "no", "me", "help", "hello", "thanks", "yo", "ok"])
+def test_one_word_that_english_uses_too_is_not_spanish(text):
+    assert not looks_spanish(text)
 
 
 @pytest.mark.parametrize("text", ["no shakes no sweats nothing", "no seizures, no shakes", "no, nobody is threatening me",

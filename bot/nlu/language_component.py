@@ -45,5 +45,6 @@ class SpanishGate(GraphComponent):
                 message.set(INTENT_RANKING_KEY, [current, spanish] + rest, add_to_output=True)
                 continue
             message.set(INTENT, spanish, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [spanish] + ([current] if name else []) + rest, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [spanish] + ([current] if name and name != SPANISH_INTENT else []) + rest,
+                        add_to_output=True)
         return messages
