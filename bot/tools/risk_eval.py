@@ -28,6 +28,9 @@ CORPUS = ROOT / "tests" / "risk" / "corpus.yml"
 FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
                    for name in ("fresh.yml", "fresh2.yml", "fresh3.yml", "fresh4.yml", "fresh5.yml",
                                 "fresh6.yml"))
+# Sets nobody has tuned on yet: only their figures are printed, never their messages, so they stay unseen
+# by whoever changes the rules next (a round tunes on the newest of them and writes a new one first).
+BLIND_SETS = {"fresh6.yml"}
 RECALL_TARGET = 1.0
 FALSE_POSITIVE_LIMIT = 0.03
 
@@ -138,7 +141,8 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def print_report(report: Report, path: Path, gate: bool, label: str = "risk detector") -> bool:
+def print_report(report: Report, path: Path, gate: bool, label: str = "risk detector",
+                 show_texts: bool = True) -> bool:
     """Print one corpus's figures; return whether it meets the targets."""
     print(f"{label} on {_shown(path)} ({report.n_risk} risk, {report.n_safe} non-risk messages)")
     print(f"{'category':<20}{'messages':>9}{'recall':>9}{'right category':>16}")
@@ -154,12 +158,15 @@ def print_report(report: Report, path: Path, gate: bool, label: str = "risk dete
     ts = sorted(report.timings_ms)
     print(f"\ntime per message: median {statistics.median(ts):.3f} ms, "
           f"p95 {ts[int(len(ts) * 0.95)]:.3f} ms, max {ts[-1]:.3f} ms")
-    for m in report.misses:
-        print(f"MISSED [{m['category']}] {m['text']}")
-    for item, got in report.wrong_category:
-        print(f"WRONG CATEGORY [{item['category']} -> {got}] {item['text']}")
-    for f in report.false_positives:
-        print(f"FALSE POSITIVE [{f['kind']} -> {f['got']} via {','.join(f['rules'])}] {f['text']}")
+    if show_texts:
+        for m in report.misses:
+            print(f"MISSED [{m['category']}] {m['text']}")
+        for item, got in report.wrong_category:
+            print(f"WRONG CATEGORY [{item['category']} -> {got}] {item['text']}")
+        for f in report.false_positives:
+            print(f"FALSE POSITIVE [{f['kind']} -> {f['got']} via {','.join(f['rules'])}] {f['text']}")
+    else:
+        print("(a blind set: its missed and flagged messages are not shown; --corpus PATH --show shows them)")
     ok = report.recall >= RECALL_TARGET and report.false_positive_rate < FALSE_POSITIVE_LIMIT
     verdict = "met" if ok else "NOT met"
     if not gate:
@@ -172,6 +179,7 @@ def main(argv: List[str] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", type=Path, default=None,
                         help="score only this labelled corpus (default: corpus.yml, then the fresh sets)")
+    parser.add_argument("--show", action="store_true", help="print the messages of a blind set too")
     parser.add_argument("--model", nargs="?", const="", default=None,
                         help="score the trained model's verdict (detector + classifier); default the current one")
     args = parser.parse_args(argv)
@@ -188,7 +196,8 @@ def main(argv: List[str] = None) -> int:
     for n, (path, gate) in enumerate(runs):
         if n:
             print("\n" + "=" * 72 + "\n")
-        ok = print_report(evaluate(detector, load_corpus(path)), path, gate, label)
+        show = args.show or path.name not in BLIND_SETS
+        ok = print_report(evaluate(detector, load_corpus(path)), path, gate, label, show_texts=show)
         gate_ok = gate_ok and (ok or not gate)
     return 0 if gate_ok else 1
 
