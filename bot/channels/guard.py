@@ -14,6 +14,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, AsyncIterator, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
+from rasa.core.processor import MAX_NUMBER_OF_PREDICTIONS
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from sanic import Sanic
 
@@ -57,7 +59,38 @@ async def after_turn(message: UserMessage, agent: Any, tracker: Any = None) -> N
         await asyncio.to_thread(erase_transcript, message.sender_id)
         logger.info("transcript deleted on request conversation=%s", message.sender_id)
         return
-    await crisis_reply_if_paused(message, agent, tracker)
+    if await crisis_reply_if_paused(message, agent, tracker):
+        return
+    await end_a_stuck_turn(message, agent, tracker)
+
+
+def actions_since_listening(tracker: Any) -> int:
+    """Actions run since the assistant last waited for the person: what Rasa's circuit breaker counts."""
+    count = 0
+    for event in reversed(tracker.events):
+        if isinstance(event, ActionExecuted):
+            if event.action_name in (ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME):
+                break
+            count += 1
+    return count
+
+
+async def end_a_stuck_turn(message: UserMessage, agent: Any, tracker: Any) -> bool:
+    """Rasa's circuit breaker stops a turn after max_number_of_predictions actions without listening, and
+    then counts those same actions against every later message: the conversation could never answer again,
+    a crisis included. Such a turn is ended here as Rasa ends any turn, with action_listen."""
+    limit = getattr(agent.processor, "max_number_of_predictions", MAX_NUMBER_OF_PREDICTIONS)
+    if tracker.is_paused() or actions_since_listening(tracker) < limit:
+        return False
+    async with conversation_lock(agent, message.sender_id):
+        current = await agent.tracker_store.retrieve(message.sender_id)
+        if current is None or actions_since_listening(current) < limit:
+            return False
+        current.update(ActionExecuted(ACTION_LISTEN_NAME))
+        await agent.tracker_store.save(current)
+    logger.error("circuit breaker tripped in conversation=%s: the turn was ended so the next message is answered",
+                 message.sender_id)
+    return True
 
 
 @asynccontextmanager
