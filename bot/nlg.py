@@ -14,12 +14,14 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import rasa_speedups
+from bot import circuit_breaker, rasa_speedups
 from bot.profile import ProfileError, current_profile
 
 logger = logging.getLogger(__name__)
-# Every Rasa process of the project loads this module (endpoints.yml), so the speed-up is installed here.
+# Every Rasa process of the project loads this module (endpoints.yml), before it builds its message
+# processor, so the speed-ups and the circuit-breaker hook are installed here.
 rasa_speedups.install()
+circuit_breaker.install()
 
 
 def profile_values() -> Dict[str, str]:

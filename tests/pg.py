@@ -8,17 +8,17 @@ from bot.tools import local_servers
 from bot.tools.local_servers import MissingServer
 
 
-class PostgresServer(local_servers.PostgresServer):
-    def __init__(self) -> None:
-        try:
-            super().__init__()
-        except MissingServer as exc:
-            pytest.fail(str(exc))
+def started(server_class):
+    """A throwaway server, or a clear test failure when Debian's package cannot be installed."""
+    try:
+        return server_class()
+    except MissingServer as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    server = PostgresServer()
+    server = started(local_servers.PostgresServer)
     try:
         yield server.url
     finally:
@@ -27,10 +27,7 @@ def postgres_url():
 
 @pytest.fixture(scope="session")
 def redis_url():
-    try:
-        server = local_servers.RedisServer()
-    except MissingServer as exc:
-        pytest.fail(str(exc))
+    server = started(local_servers.RedisServer)
     try:
         yield server.url
     finally:

@@ -153,31 +153,27 @@ def test_with_the_lock_store_down_a_paused_risk_message_still_gets_the_crisis_re
     assert [m["text"] for m in output.messages] == ["[utter_crisis]"]
 
 
-def stored_actions(store, sender="c1"):
-    return [e.action_name for e in asyncio.run(store.retrieve(sender)).events if isinstance(e, ActionExecuted)]
 
+def test_a_lock_that_cannot_be_released_still_records_the_urgent_handoff(store, monkeypatch):
+    recorded = []
+    monkeypatch.setattr(guard, "request_handoff", lambda *a, **k: recorded.append(a))
+    run(store, monkeypatch, [UserUttered("hi"), ActionExecuted("action_listen"), ConversationPaused()])
 
-def test_a_turn_stopped_by_the_circuit_breaker_is_ended_so_the_next_message_is_answered(store, monkeypatch):
-    # Ten actions without listening: Rasa's circuit breaker stopped the turn there and, left alone, would
-    # count these ten against every later message of the conversation.
-    looping = [ActionExecuted("action_listen"), UserUttered("🙏", {"name": "affirm", "confidence": 0.8})]
-    looping += [ActionExecuted("action_fallback") for _ in range(10)]
-    run(store, monkeypatch, looping)
-    actions = stored_actions(store)
-    assert actions[-1] == "action_listen" and actions.count("action_fallback") == 10
-    assert guard.actions_since_listening(asyncio.run(store.retrieve("c1"))) == 0
+    class ReleaseFails:
+        def lock(self, conversation_id):
+            class Held:
+                async def __aenter__(self):
+                    return self
 
+                async def __aexit__(self, *exc):
+                    raise ConnectionError("redis went down while the lock was held")
+            return Held()
 
-def test_an_ordinary_turn_is_left_as_rasa_saved_it(store, monkeypatch):
-    turn = [ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet", "confidence": 1.0}),
-            ActionExecuted("utter_greet"), BotUttered("Hi"), ActionExecuted("action_listen")]
-    run(store, monkeypatch, turn)
-    assert stored_actions(store) == ["action_listen", "utter_greet", "action_listen"]
-
-
-def test_a_turn_that_stopped_short_of_the_limit_is_left_alone(store, monkeypatch):
-    # An action that failed (the action server down) ends the turn without listening; Rasa copes with that.
-    turn = [ActionExecuted("action_listen"), UserUttered("is iop right for me", {"name": "start_screening"}),
-            ActionExecuted("screening_form")]
-    run(store, monkeypatch, turn)
-    assert stored_actions(store)[-1] == "screening_form"
+    agent = FakeAgent(store)
+    agent.lock_store = ReleaseFails()
+    monkeypatch.setattr(guard, "current_agent", lambda: agent)
+    output = CollectingOutputChannel()
+    asyncio.run(guard.guarded(rasa_handles(store, [UserUttered("i want to die", intent=RISK["intent"],
+                                                               parse_data=RISK)]))(UserMessage("x", output, "c1")))
+    assert [m["text"] for m in output.messages] == ["[utter_crisis]"]
+    assert recorded and recorded[0][0] == "c1" and recorded[0][2] == "risk"

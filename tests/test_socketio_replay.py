@@ -59,8 +59,21 @@ def test_only_the_messages_after_the_count_are_sent_again(received, expected):
     assert len(missed) == expected and total == 8  # the widget takes the total as its count
 
 
-def test_an_unknown_conversation_has_nothing_to_send_again():
-    assert asyncio.run(channel.missed_messages("s1", 3, agent_with(None))) == ([], 0)
+def test_an_unreadable_conversation_sends_nothing_and_keeps_the_widgets_count():
+    # Rasa's fail-safe tracker store answers None when the database cannot be read: resetting the count to
+    # 0 then would make the next catch-up send the newest messages again.
+    assert asyncio.run(channel.missed_messages("s1", 3, agent_with(None))) == ([], 3)
+
+
+def test_after_delete_my_chat_the_widget_counts_from_zero():
+    emitted = []
+
+    class FakeSio:
+        async def emit(self, event, data, room=None, **kwargs):
+            emitted.append((event, data, room))
+
+    asyncio.run(channel.CustomPayloadSocketIOOutput(FakeSio(), "bot_uttered").transcript_erased("s1"))
+    assert emitted == [("iop_sync", {"received": 0}, "s1")]
 
 
 def test_a_conversation_from_another_channel_is_never_shown():

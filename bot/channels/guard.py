@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
-from rasa.core.processor import MAX_NUMBER_OF_PREDICTIONS
-from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from sanic import Sanic
 
@@ -58,50 +56,32 @@ async def after_turn(message: UserMessage, agent: Any, tracker: Any = None) -> N
         # Rasa has saved the turn by now, so the transcript can go without being written back.
         await asyncio.to_thread(erase_transcript, message.sender_id)
         logger.info("transcript deleted on request conversation=%s", message.sender_id)
+        erased = getattr(message.output_channel, "transcript_erased", None)  # the web widget's count
+        if erased is not None:
+            await erased(message.sender_id)
         return
-    if await crisis_reply_if_paused(message, agent, tracker):
-        return
-    await end_a_stuck_turn(message, agent, tracker)
-
-
-def actions_since_listening(tracker: Any) -> int:
-    """Actions run since the assistant last waited for the person: what Rasa's circuit breaker counts."""
-    count = 0
-    for event in reversed(tracker.events):
-        if isinstance(event, ActionExecuted):
-            if event.action_name in (ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME):
-                break
-            count += 1
-    return count
-
-
-async def end_a_stuck_turn(message: UserMessage, agent: Any, tracker: Any) -> bool:
-    """Rasa's circuit breaker stops a turn after max_number_of_predictions actions without listening, and
-    then counts those same actions against every later message: the conversation could never answer again,
-    a crisis included. Such a turn is ended here as Rasa ends any turn, with action_listen."""
-    limit = getattr(agent.processor, "max_number_of_predictions", MAX_NUMBER_OF_PREDICTIONS)
-    if tracker.is_paused() or actions_since_listening(tracker) < limit:
-        return False
-    async with conversation_lock(agent, message.sender_id):
-        current = await agent.tracker_store.retrieve(message.sender_id)
-        if current is None or actions_since_listening(current) < limit:
-            return False
-        current.update(ActionExecuted(ACTION_LISTEN_NAME))
-        await agent.tracker_store.save(current)
-    logger.error("circuit breaker tripped in conversation=%s: the turn was ended so the next message is answered",
-                 message.sender_id)
-    return True
+    await crisis_reply_if_paused(message, agent, tracker)
 
 
 @asynccontextmanager
 async def conversation_lock(agent: Any, conversation_id: str) -> AsyncIterator[None]:
-    """The conversation's lock when it can be had; the crisis reply goes out even when it cannot (Redis down)."""
-    async with AsyncExitStack() as stack:
-        try:
-            await stack.enter_async_context(agent.lock_store.lock(conversation_id))
-        except Exception as exc:
-            logger.error("lock store unavailable for conversation=%s, going on without it: %s", conversation_id, exc)
+    """The conversation's lock when it can be had; the crisis reply goes out, and its handoff is recorded,
+    even when the lock store fails to give or to release it (Redis down)."""
+    held = None
+    try:
+        held = agent.lock_store.lock(conversation_id)
+        await held.__aenter__()
+    except Exception as exc:
+        logger.error("lock store unavailable for conversation=%s, going on without it: %s", conversation_id, exc)
+        held = None
+    try:
         yield
+    finally:
+        if held is not None:
+            try:
+                await held.__aexit__(None, None, None)
+            except Exception as exc:
+                logger.error("lock for conversation=%s not released: %s", conversation_id, exc)
 
 
 async def crisis_reply_if_paused(message: UserMessage, agent: Any, tracker: Any) -> bool:

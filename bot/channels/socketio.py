@@ -40,6 +40,11 @@ class CustomPayloadSocketIOOutput(SocketIOOutput):
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
         await self._send_message(recipient_id, {"custom": json_message})
 
+    async def transcript_erased(self, recipient_id: str) -> None:
+        """After "delete my chat" the conversation holds no bot messages: the widget's count starts again
+        (otherwise its next catch-up would count from the messages that no longer exist)."""
+        await self.sio.emit("iop_sync", {"received": 0}, room=recipient_id)
+
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         flags = {flag: True for flag in STAFF_FLAGS if kwargs.get(flag) is True}
         for part in text.strip().split("\n\n"):
@@ -61,13 +66,8 @@ async def widget_messages(events: Any) -> List[Dict[str, Any]]:
     out = _Collecting()
     for event in events:
         if isinstance(event, BotUttered):
-            response = {key: value for key, value in (event.data or {}).items() if value is not None}
-            if response.get("attachment") is not None and response.get("attachment") == response.get("image"):
-                del response["attachment"]  # Rasa stores an image as the attachment too; it was sent once
-            if event.text:
-                response["text"] = event.text
-            response.update({flag: True for flag in STAFF_FLAGS if (event.metadata or {}).get(flag) is True})
-            await out.send_response("replay", response)
+            # What Rasa's processor hands the output channel for a bot message (staff flags included).
+            await out.send_response("replay", event.message())
     return out.sent
 
 
@@ -76,7 +76,8 @@ async def missed_messages(session_id: str, received: int, agent: Any) -> Tuple[L
     the conversation has in all (the widget takes that as its count: after "delete my chat" it is lower)."""
     tracker = await agent.tracker_store.retrieve_full_tracker(session_id)
     if tracker is None:
-        return [], 0
+        # Rasa's fail-safe store answers None when the database cannot be read: the widget keeps its count.
+        return [], received
     if any(isinstance(e, UserUttered) and e.input_channel not in (None, SOCKETIO) for e in tracker.events):
         # Not a web-widget conversation (a REST sender id that happens to look random): nothing is shown.
         logger.warning("catch-up refused for a conversation that is not the widget's conversation=%s", session_id)

@@ -14,11 +14,11 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Dict, List
 
 import yaml
 
-from bot.risk.detector import CATEGORIES, RiskDetector, default_detector
+from bot.risk.detector import CATEGORIES, RiskDetector, Verdict, default_detector
 from bot.settings import ROOT
 
 CORPUS = ROOT / "tests" / "risk" / "corpus.yml"
@@ -88,19 +88,6 @@ def evaluate(detector: RiskDetector, corpus: dict) -> Report:
     return Report(misses, fps, wrong, per_category, per_kind, len(corpus["risk"]), len(corpus["non_risk"]), timings)
 
 
-@dataclass
-class _Hit:
-    rule: str
-
-
-@dataclass
-class ModelVerdict:
-    """The part of a detector Verdict that evaluate() reads, from the model's final parse."""
-    is_risk: bool
-    category: Optional[str]
-    hits: List[Any]
-
-
 class ModelDetector:
     """The trained model's NLU as a detector: a message is a risk when its final intent is a crisis intent."""
 
@@ -115,23 +102,20 @@ class ModelDetector:
         self._loop = asyncio.new_event_loop()
         self._agent = Agent.load(str(model_path))
 
-    def detect(self, text: str) -> ModelVerdict:
+    def detect(self, text: str) -> Verdict:
         parsed = self._loop.run_until_complete(self._agent.parse_message(text))
         name = str((parsed.get("intent") or {}).get("name") or "")
-        source = (parsed.get("risk") or {}).get("source")
         if not name.startswith(self._prefix):
-            return ModelVerdict(False, None, [])
-        return ModelVerdict(True, name[len(self._prefix):], [_Hit(source or "model")])
+            return Verdict()
+        return Verdict(is_risk=True, category=name[len(self._prefix):])
 
 
 def current_model() -> Path:
-    from bot.settings import ROOT as root
-
-    pointer = root / "models" / "CURRENT"
+    pointer = ROOT / "models" / "CURRENT"
     if not pointer.exists():
         raise SystemExit("no trained model: run `make train` first")
     path = Path(pointer.read_text().strip())
-    return path if path.is_absolute() else root / path
+    return path if path.is_absolute() else ROOT / path
 
 
 def _shown(path: Path) -> str:

@@ -5,7 +5,8 @@ import os
 import signal
 import sqlite3
 
-from tests.pg import PostgresServer
+from bot.tools.local_servers import PostgresServer
+from tests.pg import started
 from tests.servers import post, start_servers, stop_servers
 
 SCREEN = ["oxy and percs", "every day", "no", "no", "no", "yeah i can do that", "no", "i live alone"]
@@ -48,7 +49,7 @@ def test_a_hard_kill_mid_conversation_loses_nothing(tmp_path):
 def test_a_database_that_goes_down_still_gets_answers_and_storage_recovers(tmp_path):
     from sqlalchemy import create_engine, text
 
-    pg = PostgresServer()
+    pg = started(PostgresServer)
     running = None
     try:
         running = start_servers(tmp_path, extra_env={"DATABASE_URL": pg.url, "TRACKER_DATABASE_URL": pg.url})
