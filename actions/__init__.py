@@ -1,5 +1,6 @@
 """The action server (rasa-sdk): `rasa run actions --actions actions`."""
 from actions.callback import ActionSaveCallback, ValidateCallbackForm  # noqa: F401
+from actions.crisis_followup import ValidateCrisisFollowupForm  # noqa: F401
 from actions.escalation import ActionEscalate  # noqa: F401
 from actions.faq import ActionAnswerMore  # noqa: F401
 from actions.fallback import ActionFallback  # noqa: F401

@@ -1,7 +1,8 @@
 """action_escalate: runs right after utter_crisis (the resources and the payload, sent by the Rasa server).
 
 It adds what the message showed besides the main category, records an urgent handoff, says whether a
-person can join now, asks whether they are safe, ends any form, and marks the conversation as at risk.
+person can join now, ends any form, and marks the conversation as at risk. The crisis follow-up form
+(actions/crisis_followup.py) then asks whether they are safe and reads every answer.
 """
 from __future__ import annotations
 
@@ -52,12 +53,11 @@ class ActionEscalate(Action):
         if extra:
             dispatcher.utter_message(text=" ".join(extra))
         dispatcher.utter_message(text=await self._bring_in_a_person(tracker, risk))
-        dispatcher.utter_message(
-            text=resources.CHECK_IN_OTHER if risk["subject"] == "other" else resources.CHECK_IN_SELF)
         logger.warning("escalation conversation=%s category=%s urgency=%s",
                        tracker.sender_id, risk["category"], risk["urgency"])
-        # Any form in progress ends here and does not resume by itself.
-        return [SlotSet("risk_active", True), ActiveLoop(None), SlotSet("requested_slot", None)]
+        # Any form in progress ends here and does not resume by itself; the follow-up starts afresh.
+        return [SlotSet("risk_active", True), ActiveLoop(None), SlotSet("requested_slot", None),
+                SlotSet("crisis_safety", None), SlotSet("crisis_last", "first")]
 
     async def _bring_in_a_person(self, tracker: Tracker, risk: Dict[str, Any]) -> str:
         try:

@@ -33,7 +33,7 @@ def texts(messages):
     return " ".join(m.get("text") or "" for m in messages)
 
 
-def test_escalation_records_an_urgent_handoff_and_asks_about_safety(project_db, make_tracker):
+def test_escalation_records_an_urgent_handoff_and_starts_the_follow_up(project_db, make_tracker):
     risk = {"is_risk": True, "category": "overdose", "urgency": "imminent", "subject": "self", "also": ["suicide"]}
     messages, events = run(ActionEscalate(), make_tracker("i took all my pills", "risk_overdose", risk))
     (handoff,) = open_handoffs(project_db)
@@ -41,7 +41,10 @@ def test_escalation_records_an_urgent_handoff_and_asks_about_safety(project_db, 
     assert handoff.conversation_id == "test-user" and handoff.channel == "rest"
     said = texts(messages)
     assert "988" in said  # the second category that fired adds its own number
-    assert "automated assistant" in said and "Are you safe right now?" in said
+    assert "automated assistant" in said
+    # The crisis follow-up form asks about safety next, afresh (crisis_last "first" picks the question).
+    assert {"event": "slot", "name": "crisis_last", "value": "first", "timestamp": None} in events
+    assert {"event": "slot", "name": "crisis_safety", "value": None, "timestamp": None} in events
     assert {"event": "slot", "name": "risk_active", "value": True, "timestamp": None} in events
     assert any(e.get("event") == "active_loop" and e.get("name") is None for e in events)
     # The form it interrupted asks nothing more: its question is cleared too.
@@ -66,12 +69,6 @@ def test_escalation_from_the_classifier_alone_uses_the_intent(project_db, make_t
     messages, _ = run(ActionEscalate(), make_tracker("something", "risk_abuse", {"is_risk": False}))
     (handoff,) = open_handoffs(project_db)
     assert (handoff.category, handoff.urgency) == ("abuse", "urgent")
-
-
-def test_someone_else_at_risk_gets_asked_about_both(project_db, make_tracker):
-    risk = {"is_risk": True, "category": "overdose", "urgency": "imminent", "subject": "other"}
-    messages, _ = run(ActionEscalate(), make_tracker("my son isn't breathing", "risk_overdose", risk))
-    assert "Are you and they safe right now?" in texts(messages)
 
 
 def test_asking_for_a_person_queues_a_routine_handoff(project_db, make_tracker):

@@ -51,5 +51,3 @@ HANDOFF_UNSTAFFED = (
     "The numbers above answer day and night."
 )
 HANDOFF_FAILED = "I'm an automated assistant, not a counselor. Please use the numbers above: they answer day and night."
-CHECK_IN_SELF = "Are you safe right now?"
-CHECK_IN_OTHER = "Are you and they safe right now?"

@@ -5,7 +5,8 @@ the domain (an unknown intent, say) would pass. This runs the same command in-pr
 warning Rasa raises, except one known quirk of Rasa 3.6: a retrieval intent (`faq`) listed in domain.yml
 is always reported as "duplicated" when Rasa adds the retrieval intents from the NLU data, and leaving
 it out of domain.yml makes the rules that use it warn instead. Likewise Rasa 3.6 reports a form's
-`utter_ask_<slot>` questions as unused, though the form asks them: those are allowed, and only those.
+`utter_ask_<slot>` questions as unused, though the form asks them, and the responses that custom actions
+send by name (`utter_message(response="utter_...")` in actions/): those are allowed, and only those.
 """
 from __future__ import annotations
 
@@ -26,11 +27,23 @@ def form_questions() -> set:
             for slot in (form or {}).get("required_slots", [])}
 
 
-def allowed(message: str, questions: set) -> bool:
+def sent_by_actions() -> tuple:
+    """Response names the action code sends: whole names, and prefixes of f-string names."""
+    names = set()
+    for path in (ROOT / "actions").rglob("*.py"):
+        for name, is_prefix in re.findall(r'response=f?"(utter_\w+)(\{)?', path.read_text()):
+            names.add(name + ("*" if is_prefix else ""))
+    return tuple(sorted(names))
+
+
+def allowed(message: str, questions: set, sent: tuple = ()) -> bool:
     if any(message.startswith(a) for a in ALLOWED):
         return True
     unused = re.match(r"The utterance '(\w+)' is not used in any story or rule", message)
-    return bool(unused) and unused.group(1) in questions
+    if not unused:
+        return False
+    name = unused.group(1)
+    return name in questions or any(name == s or (s.endswith("*") and name.startswith(s[:-1])) for s in sent)
 
 
 def main() -> int:
@@ -44,10 +57,10 @@ def main() -> int:
             rasa_main()
         except SystemExit as exc:
             code = int(exc.code or 0)
-    questions = form_questions()
+    questions, sent = form_questions(), sent_by_actions()
     problems = [str(w.message) for w in caught
                 if issubclass(w.category, UserWarning) and "rasa" in (w.filename or "")
-                and not allowed(str(w.message), questions)]
+                and not allowed(str(w.message), questions, sent)]
     for message in problems:
         print(f"warning: {message}", file=sys.stderr)
     if code or problems:

@@ -1,0 +1,115 @@
+"""validate_crisis_followup_form: every message after an escalation is read as an answer to "Are you safe?".
+
+The follow-up (crisis_followup_form) starts with every escalation and ends only with an explicit statement
+of safety or a retraction ("jk", "never mind"); a person from the team takes over from the console. In it:
+- safe: the glad-you're-safe answer; any question in the message is answered too;
+- not safe: 911 and 988 again, the handoff raised to imminent, then a gentler question;
+- unclear (a hedge, "ok", "idk", a change of subject): 911 and 988 again, the handoff kept open;
+- a practical obstacle (no car, no naloxone, alone, cannot call): the practical answer, numbers included;
+- a program question: answered, with the numbers kept in view, then the question about safety again.
+A new risk signal fills nothing: the form rejects it and the escalation rule runs again.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import channel_of, get_logger, latest_risk
+from actions.faq import answered_topic
+from bot.faq_topics import topic_of
+from bot.risk import safety_answer
+from bot.risk.safety_answer import NOT_SAFE, SAFE
+from bot.storage.db import StorageError
+from bot.storage.handoffs import request_handoff
+
+logger = get_logger(__name__)
+
+FORM = "crisis_followup_form"
+SLOT = "crisis_safety"
+# Intents the rules answer instead: a new risk signal escalates again; Spanish gets the Spanish crisis answer.
+NOT_AN_ANSWER_PREFIX = "risk_"
+NOT_AN_ANSWER = {"speak_spanish"}
+MAX_ANSWERS = 2
+_QUESTION_START = re.compile(r"^(?:and |also |so |btw |oh and |plus )?(?:do|does|is|are|can|could|will|would|how|"
+                             r"what|whats|what's|when|where|which|who|why|any|should)\b", re.IGNORECASE)
+
+
+def intent_of(tracker: Tracker) -> str:
+    return str(((tracker.latest_message or {}).get("intent") or {}).get("name") or "")
+
+
+def questions_asked(tracker: Tracker, text: str) -> List[str]:
+    """FAQ topics the message asks about: the classifier's topic, and those of its question sentences."""
+    topics: List[str] = []
+    if intent_of(tracker) == "faq" and answered_topic(tracker):
+        topics.append(answered_topic(tracker))
+    for sentence in re.split(r"(?<=[.!?;\n])\s*", text or ""):
+        sentence = sentence.strip()
+        if sentence.endswith("?") or _QUESTION_START.match(sentence):
+            topic = topic_of(sentence)
+            if topic and topic not in topics:
+                topics.append(topic)
+    return topics[:MAX_ANSWERS]
+
+
+class ValidateCrisisFollowupForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_crisis_followup_form"
+
+    async def extract_crisis_safety(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> Dict[Text, Any]:
+        text = (tracker.latest_message or {}).get("text")
+        intent = intent_of(tracker)
+        if text is None or latest_risk(tracker).get("is_risk") or intent.startswith(NOT_AN_ANSWER_PREFIX) \
+                or intent in NOT_AN_ANSWER:
+            return {}
+        # While asked, and when a rule brings a yes/no/"i'm safe" back into the follow-up, every word counts.
+        if tracker.get_slot("requested_slot") == SLOT or tracker.active_loop_name != FORM:
+            return {SLOT: text}
+        return {}
+
+    async def validate_crisis_safety(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> Dict[Text, Any]:
+        text = str(value or "")
+        answer = safety_answer.read(text)
+        topics = [] if answer.need else questions_asked(tracker, text)
+        if answer.retract and answer.kind != NOT_SAFE:
+            dispatcher.utter_message(response="utter_crisis_followup_retract")
+            self._answer(dispatcher, topics)
+            return {SLOT: "retracted", "crisis_last": None}
+        if answer.kind == SAFE:
+            dispatcher.utter_message(response="utter_risk_safe")
+            self._answer(dispatcher, topics)
+            return {SLOT: SAFE, "crisis_last": None}
+
+        not_safe = answer.kind == NOT_SAFE
+        await self._keep_person_coming(tracker, "imminent" if not_safe else "urgent")
+        self._answer(dispatcher, topics)
+        if not_safe:
+            dispatcher.utter_message(response="utter_crisis_followup_not_safe")
+        if answer.need:
+            dispatcher.utter_message(response=f"utter_crisis_need_{answer.need}")
+        elif not not_safe:
+            dispatcher.utter_message(response="utter_crisis_followup_unclear")
+        last = "not_safe" if not_safe else "asked" if (answer.need or topics) else "unclear"
+        return {SLOT: None, "crisis_last": last}
+
+    @staticmethod
+    def _answer(dispatcher: CollectingDispatcher, topics: List[str]) -> None:
+        for topic in topics:
+            dispatcher.utter_message(response=f"utter_faq/{topic}")
+
+    @staticmethod
+    async def _keep_person_coming(tracker: Tracker, urgency: str) -> None:
+        """The escalation's handoff stays open (or opens again if staff closed it), raised when not safe."""
+        category = tracker.get_slot("risk_category") or "suicide"
+        try:
+            await asyncio.to_thread(request_handoff, tracker.sender_id, channel_of(tracker), "risk", urgency,
+                                    category)
+        except StorageError as exc:
+            logger.error("crisis follow-up handoff NOT recorded conversation=%s: %s", tracker.sender_id, exc)

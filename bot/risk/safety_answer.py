@@ -1,0 +1,129 @@
+"""Reading an answer to "Are you safe right now?" after a crisis reply.
+
+Only an explicit, positive statement of safety counts as safe ("yes", "yes im safe", "I'm ok now", "my son
+is safe, the ambulance came"). A negation is not safe; a hedge, a contradiction, sarcasm, a bare "ok" or
+anything else is unclear, and the bot treats unclear like not safe: the numbers again, a person brought in.
+Taking the message back ("jk", "never mind") and practical obstacles (no car, no naloxone, alone, cannot
+call) are read beside the verdict. Words, not a model: this decision has to be exact and reviewable.
+A new risk signal in the answer is not judged here: the risk detector escalates it again.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+SAFE, NOT_SAFE, UNCLEAR = "safe", "not_safe", "unclear"
+NEEDS = ("transport", "naloxone", "cannot_call", "alone")
+
+
+@dataclass(frozen=True)
+class SafetyAnswer:
+    kind: str  # SAFE, NOT_SAFE or UNCLEAR
+    retract: bool = False  # takes the earlier message back ("jk", "i didn't mean it")
+    need: Optional[str] = None  # one of NEEDS: a practical obstacle to getting help
+
+
+def _rx(pattern: str) -> "re.Pattern[str]":
+    return re.compile(pattern, re.IGNORECASE)
+
+
+# A state that counts as safe when someone states it of themselves or the person at risk.
+_STATE = (r"(?:safe|ok|okay|okey|oki|fine|alright|all right|good|out of danger|no longer in danger|"
+          r"not in danger)")
+_SUBJECT = (r"(?:i\s*'?\s*m|i am|am|we\s*'?\s*re|we are|were|he\s*'?\s*s|hes|he is|she\s*'?\s*s|shes|she is|"
+            r"they\s*'?\s*re|theyre|they are|is|are|feel|feeling|both|everyone|everybody|all)")
+_SAFE_STATEMENT = _rx(rf"\b{_SUBJECT}\b(?:\s+[\w']+){{0,3}}?\s+{_STATE}\b")
+# "safe", "safe now", "yes safe", "all safe", "safe and sound" on their own.
+_SHORT_SAFE = _rx(r"^(?:(?:yes|yeah|yea|ya|yep|yup)\s+)?(?:all\s+|totally\s+|completely\s+)?safe"
+                  r"(?:\s+and sound)?$")
+# A bare yes answers the question asked; "ok" alone only acknowledges it.
+_BARE_YES = _rx(r"^(?:yes+|ye+s|yeah+|yea|ya|yah|yep|yup|ys|affirmative|i am|we are|he is|she is|they are|"
+                r"yes i am|yes we are|yes he is|yes she is|yes they are|yeah i am|yeah we are|i am yes)$")
+_FILLER = _rx(r"\b(?:thank you so much|thank you|thanks so much|thanks|thank u|thx|ty|now|rn|right now|"
+              r"at the moment|for sure|really|i promise|promise|ma'?am|sir|dear)\b")
+
+# Negations of safety, and plain no's.
+_NEGATED = _rx(r"\b(?:not|never|dont|don'?t|do not|doesnt|doesn'?t|does not|isnt|isn'?t|is not|arent|"
+               r"aren'?t|are not|cant|can'?t|cannot|wont|won'?t|aint|ain'?t|hardly|barely|no longer|nowhere near)"
+               r"\b(?:\s+[\w']+){0,3}?\s+(?:safe|ok|okay|fine|alright|all right|good)\b")
+_UNSAFE = _rx(r"\bunsafe\b|(?<!not )(?<!no longer )(?<!out of )\bin danger\b|\bnot really\b|\bnot rly\b|"
+              r"\bnot at all\b|\bcan'?t promise\b|\bcannot promise\b|\bcant promise\b|\bdon'?t think so\b|"
+              r"\bdont think so\b|\bi'?m afraid not\b|\bim afraid not\b|\bnot exactly\b|\bnot yet\b")
+_LEADING_NO = _rx(r"^(?:no+|nope|nah|naw|nay|negative|not)\b")
+_NO_ANSWER = _rx(r"\b(?:no+|nope|nah)\b\s*(?:[.,!;:?]|$)")
+
+# Hedges, conditions, deflection and sarcasm: none of them is a statement of safety.
+_HEDGE = _rx(
+    r"\b(?:i guess|i suppose|suppose so|i think|i believe|i hope|hopefully|maybe|perhaps|probably|prob|"
+    r"kind of|kinda|sort of|sorta|for now|for the moment|for tonight|so far|at least|mostly|more or less|"
+    r"somewhat|i'?d say|ish|idk|i don'?t know|i dont know|dunno|not sure|unsure|hard to say|enough|"
+    r"as safe as|as ok as|should be|i'?ll be|ill be|i will be|will be|gonna be|going to be|we'?ll see|"
+    r"whatever|who cares|why do you care|does it matter|i mean|technically|physically|i'?m managing|"
+    r"oh sure|yeah right|totally|sure sure|lol|lmao|haha|/s)\b")
+_CONTRAST = _rx(r"\b(?:but|except|although|though|unless|until)\b")
+_ASKS_IF_SAFE = _rx(rf"\b{_STATE}\s*\?")
+
+_RETRACT = _rx(
+    r"\bj\s*/?\s*k\b|\bjust (?:kidding|joking)\b|\b(?:was|were|i'?m|im|i am|only|just)\s+(?:only\s+|just\s+)?"
+    r"(?:joking|kidding)\b|\b(?:a|just a|only a|bad|stupid|dumb) joke\b|\bnever\s*mind\b|\bnvm\b|\bnevermind\b|"
+    r"\bn/m\b|\bdidn'?t mean (?:it|that|what)\b|\bdidnt mean\b|\bdid not mean\b|\bforget (?:it|what i|that|i said|"
+    r"about it|my)\b|\bdisregard\b|\bignore (?:my|that|what|the|me)\b|\btake (?:it|that) back\b|"
+    r"\bscratch that\b|\bwasn'?t (?:being )?serious\b|\bwasnt (?:being )?serious\b|\bnot being serious\b|"
+    r"\bwas not (?:being )?serious\b|\boverreact(?:ed|ing)\b|\bexaggerat(?:ed|ing)\b|\bmeant for (?:someone|"
+    r"somebody|my|another|a friend)\b|\bwrong (?:person|number|chat)\b|\bfigure of speech\b")
+
+_NEED_PATTERNS = {
+    "transport": _rx(
+        r"\b(?:no|don'?t have (?:a|any)|dont have (?:a|any)|do not have (?:a|any)|without (?:a|any)|"
+        r"haven'?t got (?:a|any)|have no)\s+(?:car|ride|rides|transportation|transport|vehicle|way to get)|"
+        r"\bcan'?t drive\b|\bcant drive\b|\bcannot drive\b|\bdon'?t drive\b|\bdo not drive\b|"
+        r"\bno way (?:of getting|to get)\b|\b(?:can'?t|cant|cannot) get (?:him |her |them |myself )?(?:to|there)\b|"
+        r"\btook the (?:only )?car\b|\bno bus\b|\brepossessed\b|\b(?:my )?car (?:is )?(?:broke|broken|dead)\b"),
+    "naloxone": _rx(
+        r"\b(?:no|don'?t have|dont have|do not have|out of|ran out of|haven'?t got|without|any)\s+(?:any\s+)?"
+        r"(?:narcan|naloxone|nalox)\b|\b(?:narcan|naloxone)\b.*\b(?:where|none|don'?t have|dont have|no)\b|"
+        r"\bwhere (?:can|do) (?:i|we) get (?:some )?(?:narcan|naloxone)\b"),
+    "cannot_call": _rx(
+        r"\b(?:can'?t|cant|cannot|can not|unable to)\s+(?:call|talk|speak|make (?:a )?(?:phone )?call|"
+        r"manage a (?:voice |phone )?call|use the phone|dial)\b|\bno minutes\b|\bout of minutes\b|"
+        r"\b(?:he|she|they|someone|somebody)(?:'d| would| will| might| could| can| is gonna)? hear\b|"
+        r"\bphone (?:is )?(?:dead|broken|off|cut off|dying)\b|\bno phone\b|\bhard of hearing\b|\bdeaf\b|"
+        r"\btext only\b|\bonly text\b|\bkeep texting\b"),
+    "alone": _rx(
+        r"\b(?:i'?m|im|i am)\s+(?:all\s+|completely\s+|totally\s+)?(?:alone|by myself|on my own)\b|"
+        r"\b(?:nobody|no one|noone)(?:'s| is)?\s+(?:here|with me|around|home|else)\b|\blive alone\b|"
+        r"\ball alone\b|\bby myself\b"),
+}
+
+
+def _normalise(text: str) -> str:
+    text = (text or "").replace("\u2019", "'").replace("\u2018", "'").lower()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _bare(text: str) -> str:
+    """The message without thanks, 'now' and punctuation or emoji, to see if anything else was said."""
+    text = _FILLER.sub(" ", text)
+    text = re.sub(r"[^\w\s']", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def read(text: str) -> SafetyAnswer:
+    """How a message answers "Are you safe right now?"."""
+    low = _normalise(text)
+    need = next((name for name in NEEDS if _NEED_PATTERNS[name].search(low)), None)
+    retract = bool(_RETRACT.search(low))
+    if not low or low.startswith("/"):
+        return SafetyAnswer(UNCLEAR, need=need)
+    if _NEGATED.search(low) or _UNSAFE.search(low):
+        return SafetyAnswer(NOT_SAFE, need=need)
+    if (_NO_ANSWER.search(low) or _LEADING_NO.search(low)) and not retract:
+        # "no, i'm safe" contradicts itself: not taken as safe. Beside a retraction, "no" takes it back.
+        return SafetyAnswer(NOT_SAFE, need=need)
+    sentences = [_bare(part) for part in re.split(r"[.!?;\n]+", low)]
+    stated = bool(_SAFE_STATEMENT.search(low) or _BARE_YES.match(_bare(low))
+                  or any(_SHORT_SAFE.match(part) for part in sentences))
+    if stated and not (_HEDGE.search(low) or _CONTRAST.search(low) or _ASKS_IF_SAFE.search(low)):
+        return SafetyAnswer(SAFE, retract=retract, need=need)
+    return SafetyAnswer(UNCLEAR, retract=retract, need=need)
