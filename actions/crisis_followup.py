@@ -6,13 +6,14 @@ of safety or a retraction ("jk", "never mind"); a person from the team takes ove
 - not safe: 911 and 988 again, the handoff raised to imminent, then a gentler question;
 - unclear (a hedge, "ok", "idk", a change of subject): 911 and 988 again, the handoff kept open;
 - a practical obstacle (no car, no naloxone, alone, cannot call): the practical answer, numbers included;
-- a program question: answered, with the numbers kept in view, then the question about safety again.
+- a program question: answered, with the numbers kept in view, then the question about safety again;
+- after the ask-directly tier's question ("are you thinking about ending your life?"), "no" clears it and
+  anything else gets the full crisis reply, then the question about safety.
 A new risk signal fills nothing: the form rejects it and the escalation rule runs again.
 """
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -20,8 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import channel_of, get_logger, latest_risk
-from actions.faq import answered_topic
-from bot.faq_topics import topic_of
+from actions.faq import intent_of, questions_asked
 from bot.risk import safety_answer
 from bot.risk.safety_answer import NOT_SAFE, SAFE
 from bot.storage.db import StorageError
@@ -34,29 +34,6 @@ SLOT = "crisis_safety"
 # Intents the rules answer instead: a new risk signal escalates again; Spanish gets the Spanish crisis answer.
 NOT_AN_ANSWER_PREFIX = "risk_"
 NOT_AN_ANSWER = {"speak_spanish"}
-MAX_ANSWERS = 2
-_QUESTION_START = re.compile(r"^(?:and |also |so |btw |oh and |plus )?(?:do|does|is|are|can|could|will|would|how|"
-                             r"what|whats|what's|when|where|which|who|why|any|should)\b", re.IGNORECASE)
-
-
-def intent_of(tracker: Tracker) -> str:
-    return str(((tracker.latest_message or {}).get("intent") or {}).get("name") or "")
-
-
-def questions_asked(tracker: Tracker, text: str) -> List[str]:
-    """FAQ topics the message asks about: the classifier's topic, and those of its question sentences."""
-    topics: List[str] = []
-    if intent_of(tracker) == "faq" and answered_topic(tracker):
-        topics.append(answered_topic(tracker))
-    for sentence in re.split(r"(?<=[.!?;\n])\s*", text or ""):
-        sentence = sentence.strip()
-        if sentence.endswith("?") or _QUESTION_START.match(sentence):
-            topic = topic_of(sentence)
-            if topic and topic not in topics:
-                topics.append(topic)
-    return topics[:MAX_ANSWERS]
-
-
 class ValidateCrisisFollowupForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_crisis_followup_form"
@@ -76,16 +53,25 @@ class ValidateCrisisFollowupForm(FormValidationAction):
     async def validate_crisis_safety(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "")
-        answer = safety_answer.read(text)
+        direct = tracker.get_slot("crisis_last") == "check"
+        answer = (safety_answer.read_direct if direct else safety_answer.read)(text)
         topics = [] if answer.need else questions_asked(tracker, text)
         if answer.retract and answer.kind != NOT_SAFE:
             dispatcher.utter_message(response="utter_crisis_followup_retract")
             self._answer(dispatcher, topics)
             return {SLOT: "retracted", "crisis_last": None}
         if answer.kind == SAFE:
-            dispatcher.utter_message(response="utter_risk_safe")
+            dispatcher.utter_message(response="utter_crisis_check_cleared" if direct else "utter_risk_safe")
             self._answer(dispatcher, topics)
             return {SLOT: SAFE, "crisis_last": None}
+        if direct:
+            # The possible risk is confirmed, or not ruled out: the full crisis reply, then "are you safe?".
+            await self._keep_person_coming(tracker, "urgent")
+            dispatcher.utter_message(response="utter_crisis", risk_urgency="urgent")
+            if answer.need:
+                dispatcher.utter_message(response=f"utter_crisis_need_{answer.need}")
+            self._answer(dispatcher, topics)
+            return {SLOT: None, "crisis_last": "first"}
 
         not_safe = answer.kind == NOT_SAFE
         await self._keep_person_coming(tracker, "imminent" if not_safe else "urgent")

@@ -15,6 +15,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of, get_logger, latest_risk
+from actions.faq import questions_asked
 from bot.language import looks_spanish
 from bot.profile import ProfileError, current_profile
 from bot.risk import resources
@@ -53,11 +54,16 @@ class ActionEscalate(Action):
         if extra:
             dispatcher.utter_message(text=" ".join(extra))
         dispatcher.utter_message(text=await self._bring_in_a_person(tracker, risk))
+        # A program question asked beside the crisis is answered after the crisis reply, never instead.
+        for topic in questions_asked(tracker, text):
+            dispatcher.utter_message(response=f"utter_faq/{topic}")
         logger.warning("escalation conversation=%s category=%s urgency=%s",
                        tracker.sender_id, risk["category"], risk["urgency"])
         # Any form in progress ends here and does not resume by itself; the follow-up starts afresh.
+        # The ask-directly tier's follow-up asks about the risk itself ("check"), every other one about safety.
+        first = "check" if latest_risk(tracker).get("urgency") == "check" else "first"
         return [SlotSet("risk_active", True), ActiveLoop(None), SlotSet("requested_slot", None),
-                SlotSet("crisis_safety", None), SlotSet("crisis_last", "first")]
+                SlotSet("crisis_safety", None), SlotSet("crisis_last", first)]
 
     async def _bring_in_a_person(self, tracker: Tracker, risk: Dict[str, Any]) -> str:
         try:

@@ -1,13 +1,14 @@
 """action_answer_more: after an FAQ answer, answer a second question asked in the same message."""
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.faq_topics import other_questions
+from bot.faq_topics import other_questions, topic_of
 
 TOPIC_NAMES = {
     "insurance": "insurance", "cost": "cost", "duration": "how long the program lasts",
@@ -17,6 +18,8 @@ TOPIC_NAMES = {
     "family": "family", "virtual": "the virtual option", "confidentiality": "privacy",
 }
 MAX_EXTRA_ANSWERS = 2
+_QUESTION_START = re.compile(r"^(?:and |also |so |btw |oh and |plus )?(?:do|does|is|are|can|could|will|would|how|"
+                             r"what|whats|what's|when|where|which|who|why|any|should)\b", re.IGNORECASE)
 
 
 def answered_topic(tracker: Tracker) -> str:
@@ -24,6 +27,25 @@ def answered_topic(tracker: Tracker) -> str:
     chosen = selectors.get("faq") or selectors.get("default") or {}
     key = ((chosen.get("response") or {}).get("intent_response_key")) or ""
     return key.split("/", 1)[1] if "/" in key else ""
+
+
+def intent_of(tracker: Tracker) -> str:
+    return str(((tracker.latest_message or {}).get("intent") or {}).get("name") or "")
+
+
+def questions_asked(tracker: Tracker, text: str) -> List[str]:
+    """FAQ topics a message asks about beside something else (a crisis, an answer about safety): the
+    classifier's topic when it read an FAQ, and the topics of its question sentences."""
+    topics: List[str] = []
+    if intent_of(tracker) == "faq" and answered_topic(tracker):
+        topics.append(answered_topic(tracker))
+    for sentence in re.split(r"(?<=[.!?;\n])\s*", text or ""):
+        sentence = sentence.strip()
+        if sentence.endswith("?") or _QUESTION_START.match(sentence):
+            topic = topic_of(sentence)
+            if topic and topic not in topics:
+                topics.append(topic)
+    return topics[:MAX_EXTRA_ANSWERS]
 
 
 class ActionAnswerMore(Action):

@@ -142,3 +142,17 @@ def test_an_unusable_phone_number_is_not_stored(make_tracker, text):
 
     tracker = make_tracker(text, "inform", slots={"requested_slot": "callback_phone"})
     assert asyncio.run(ValidateCallbackForm().extract_callback_phone(CollectingDispatcher(), tracker, {})) == {}
+
+
+def test_a_question_beside_a_crisis_is_answered_after_the_crisis_reply(project_db, make_tracker):
+    risk = {"is_risk": True, "category": "suicide", "urgency": "urgent", "subject": "self"}
+    messages, _ = run(ActionEscalate(), make_tracker("do you take medicaid? i dont want to be alive anymore",
+                                                     "risk_suicide", risk))
+    assert messages[-1].get("response") == "utter_faq/insurance"
+    assert "automated assistant" in texts(messages)
+
+
+def test_a_possible_risk_starts_the_direct_question(project_db, make_tracker):
+    risk = {"is_risk": True, "category": "suicide", "urgency": "check", "subject": "self"}
+    _, events = run(ActionEscalate(), make_tracker("whats the point anymore", "risk_check", risk))
+    assert {"event": "slot", "name": "crisis_last", "value": "check", "timestamp": None} in events

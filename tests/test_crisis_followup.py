@@ -169,3 +169,26 @@ def test_the_question_fits_what_was_answered(slots, question):
     for _ in range(5):  # one variation matches each state: never a random pick between two
         rendered = nlg.generate_from_slots("utter_ask_crisis_safety", slots, "rest")
         assert question in rendered["text"]
+
+
+def test_no_to_the_direct_question_clears_the_check(project_db):
+    said, slots = follow_up("no, nothing like that", slots={"crisis_last": "check"})
+    assert said == ["utter_crisis_check_cleared"] and slots["crisis_safety"] == "safe"
+
+
+@pytest.mark.parametrize("text", ["yes", "kind of", "idk", "sometimes i think about it"])
+def test_anything_but_no_to_the_direct_question_gets_the_full_crisis_reply(project_db, text):
+    said, slots = follow_up(text, slots={"crisis_last": "check"})
+    assert said[0] == "utter_crisis" and slots["crisis_last"] == "first"  # then "Are you safe right now?"
+    (handoff,) = open_handoffs(project_db)
+    assert handoff.urgency == "urgent"
+
+
+def test_the_direct_question_names_the_risk():
+    nlg = TemplatedNaturalLanguageGenerator(DOMAIN.responses)
+    asked = nlg.generate_from_slots("utter_ask_crisis_safety", {"crisis_last": "check", "risk_category": "suicide",
+                                                                 "risk_subject": "self"}, "rest")
+    assert "are you thinking about ending your life" in asked["text"]
+    first = nlg.generate_from_slots("utter_crisis_check", {"risk_category": "overdose"}, "rest")
+    assert first["custom"] == {"escalation": {"category": "overdose", "urgency": "check"}}
+    assert "911" in first["text"] and "988" in first["text"]

@@ -78,3 +78,48 @@ def test_rules_change_changes_the_fingerprint(tmp_path, monkeypatch):
     copy.write_text(copy.read_text() + "\n# a reviewed change\n")
     assert det.rules_fingerprint(copy) != before
     assert RiskSignalDetector.fingerprint_addon({}) == det.rules_fingerprint()
+
+
+def parse_with_model(component, text, score, category="suicide", intent="faq"):
+    message = Message(data={"text": text})
+    top = {"name": intent, "confidence": 0.6}
+    message.set("intent", top, add_to_output=True)
+    message.set("intent_ranking", [top, {"name": "greet", "confidence": 0.05}], add_to_output=True)
+    message.set("risk_model", {"score": score, "category": category}, add_to_output=True)
+    component.process([message])
+    return message.as_dict(only_output_properties=True)
+
+
+@pytest.fixture(scope="module")
+def with_model(detector):
+    return RiskSignalDetector(detector, model_escalate=0.9, model_check=0.75)
+
+
+def test_a_confident_model_escalates_what_the_rules_missed(with_model):
+    parsed = parse_with_model(with_model, "gonna be my last group thursday, already wrote the letters", 0.95)
+    assert parsed["intent"]["name"] == "risk_suicide" and parsed["risk"]["source"] == "model"
+    assert entity_values(parsed)["risk_urgency"] == "urgent"
+
+
+def test_an_unsure_model_asks_directly(with_model):
+    parsed = parse_with_model(with_model, "whats the point of the evening group for someone like me", 0.8,
+                              category="suicide")
+    assert parsed["intent"]["name"] == "risk_check"
+    assert entity_values(parsed) == {"risk_category": "suicide", "risk_urgency": "check", "risk_subject": "self"}
+
+
+def test_a_low_model_score_changes_nothing(with_model):
+    parsed = parse_with_model(with_model, "how much is the evening group", 0.4)
+    assert parsed["intent"]["name"] == "faq" and not parsed["risk"]["is_risk"]
+
+
+def test_the_rules_override_the_model_for_idioms_and_the_past(with_model):
+    for text in ("my boss is gonna kill me if im late", "i overdosed back in 2015, none since",
+                 "do you help people who had suicidal thoughts"):
+        parsed = parse_with_model(with_model, text, 0.99, category="overdose")
+        assert not parsed["risk"]["is_risk"], text
+
+
+def test_the_model_names_someone_else_at_risk(with_model):
+    parsed = parse_with_model(with_model, "my son gave his xbox away and said he wont need it after friday", 0.95)
+    assert entity_values(parsed)["risk_subject"] == "other"

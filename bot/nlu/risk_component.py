@@ -6,6 +6,10 @@ It sits after DIET, the ResponseSelector and the FallbackClassifier so nothing c
   its confidence reaches `classifier_threshold` and the detector did not read the same words as an idiom,
   a negation, a resolved past event or a question about the program; otherwise the next non-risk intent
   is used (a statistical guess alone must not put a crisis card on "do you punish relapses?");
+- neither fired: the learned risk model (bot/nlu/risk_model_component.py, `risk_model` in the parse) escalates
+  at `model_escalate` with its own category, and from `model_check` asks directly (intent `risk_check`, urgency
+  "check": the ask-directly tier); never where the rules read the words as an idiom, a negation, a resolved
+  past event or a question about the program: the rules are the overrides;
 - every parse carries a `risk` entry (the verdict) that actions read from `tracker.latest_message`, and a
   risk message carries the entities risk_category, risk_urgency and risk_subject, which fill the slots
   that `utter_crisis` is rendered with by the Rasa server itself.
@@ -36,9 +40,12 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.risk.detector import RiskDetector, default_detector, rules_fingerprint
+from bot.risk.model import subject_of
 
 RISK_KEY = "risk"
+RISK_MODEL_KEY = "risk_model"
 RISK_INTENT_PREFIX = "risk_"
+CHECK_INTENT = "risk_check"
 FALLBACK_INTENT = "nlu_fallback"
 
 
@@ -52,7 +59,7 @@ class RiskSignalDetector(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"classifier_threshold": 0.7}
+        return {"classifier_threshold": 0.7, "model_escalate": 0.8, "model_check": 0.5}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -62,11 +69,14 @@ class RiskSignalDetector(GraphComponent):
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "RiskSignalDetector":
-        return cls(default_detector(), config.get("classifier_threshold", 0.7))
+        return cls(default_detector(), config.get("classifier_threshold", 0.7), config.get("model_escalate", 0.8),
+                   config.get("model_check", 0.5))
 
-    def __init__(self, detector: RiskDetector, classifier_threshold: float = 0.7) -> None:
+    def __init__(self, detector: RiskDetector, classifier_threshold: float = 0.7, model_escalate: float = 0.8,
+                 model_check: float = 0.5) -> None:
         self.detector = detector
         self.classifier_threshold = classifier_threshold
+        self.model_escalate, self.model_check = model_escalate, model_check
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -104,9 +114,23 @@ class RiskSignalDetector(GraphComponent):
                 category = str(intent[INTENT_NAME_KEY])[len(RISK_INTENT_PREFIX):]
                 risk.update(is_risk=True, category=category, urgency="urgent", subject=None,
                             source="classifier")
+        if not risk["is_risk"] and not (verdict.set_aside or verdict.mention):
+            self._apply_model(message, risk, ranking)
         message.set(RISK_KEY, risk, add_to_output=True)
         if risk["is_risk"]:
             self._set_entities(message, risk, len(text))
+
+    def _apply_model(self, message: Message, risk: Dict[str, Any], ranking: List[Dict[str, Any]]) -> None:
+        """The learned model's verdict where the rules said nothing: escalate, or ask directly."""
+        scored = message.get(RISK_MODEL_KEY) or {}
+        score, category = float(scored.get("score") or 0.0), scored.get("category")
+        if not category or score < self.model_check:
+            return
+        urgent = score >= self.model_escalate
+        risk.update(is_risk=True, category=category, urgency="urgent" if urgent else "check",
+                    subject=subject_of(message.get(TEXT) or ""), source="model")
+        name = risk_intent(category) if urgent else CHECK_INTENT
+        self._set_intent(message, name, [r for r in ranking if r.get(INTENT_NAME_KEY) != name])
 
     def _set_entities(self, message: Message, risk: Dict[str, Any], length: int) -> None:
         values = {"risk_category": risk["category"], "risk_urgency": risk["urgency"],

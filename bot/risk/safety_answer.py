@@ -6,6 +6,8 @@ anything else is unclear, and the bot treats unclear like not safe: the numbers 
 Taking the message back ("jk", "never mind") and practical obstacles (no car, no naloxone, alone, cannot
 call) are read beside the verdict. Words, not a model: this decision has to be exact and reviewable.
 A new risk signal in the answer is not judged here: the risk detector escalates it again.
+`read_direct` reads the answer to the ask-directly tier's question ("are you thinking about ending your
+life?"), where "no" is the reassuring answer and "yes" confirms the risk.
 """
 from __future__ import annotations
 
@@ -127,3 +129,34 @@ def read(text: str) -> SafetyAnswer:
     if stated and not (_HEDGE.search(low) or _CONTRAST.search(low) or _ASKS_IF_SAFE.search(low)):
         return SafetyAnswer(SAFE, retract=retract, need=need)
     return SafetyAnswer(UNCLEAR, retract=retract, need=need)
+
+
+# A plain denial of the direct question, on its own.
+_DIRECT_NO = _rx(r"^(?:no+|nope|nah|naw|no no|no i'?m not|no im not|no i am not|no we'?re not|no we are not|"
+                 r"no he'?s not|no she'?s not|no they'?re not|no one is|nobody is|not at all|of course not|"
+                 r"god no|hell no|no way|absolutely not|definitely not|never|not me|nothing like that|"
+                 r"no(?: i was)? just asking|no just a question|no not at all|no not like that|no sorry|"
+                 r"no that'?s not what i meant|no thats not what i meant)$")
+_DIRECT_YES = _rx(r"^(?:yes+|yeah+|yea|ya|yep|yup|i am|i do|we are|he is|she is|they are|maybe|sometimes|"
+                  r"a little|kind of|kinda|sort of|i think so|i guess|honestly yes|yes i am|yeah i am)$")
+
+
+_DIRECT_DENIAL = _rx(r"\b(?:not|never|nothing like that|no one|nobody)\b.{0,20}\b(?:thinking|thought|suicidal|"
+                     r"in danger|hurt|hurting|sick|like that)\b|\bnot suicidal\b")
+_LEADING_DENIAL = _rx(r"^(?:no+|nope|nah|naw)\b[\s,.!]*")
+
+
+def read_direct(text: str) -> SafetyAnswer:
+    """How a message answers a direct question about risk: "no" (nothing like that) is safe."""
+    low = _normalise(text)
+    need = next((name for name in NEEDS if _NEED_PATTERNS[name].search(low)), None)
+    retract = bool(_RETRACT.search(low))
+    bare = _bare(low)
+    hedged = bool(_HEDGE.search(low) or _CONTRAST.search(low))
+    rest = _LEADING_DENIAL.sub("", low)
+    if _DIRECT_NO.match(bare) or (not hedged and (_DIRECT_DENIAL.search(low) or (
+            rest != low and rest and (_DIRECT_NO.match(_bare(rest)) or read(rest).kind == SAFE)))):
+        return SafetyAnswer(SAFE, retract=retract, need=need)
+    if _DIRECT_YES.match(bare):
+        return SafetyAnswer(NOT_SAFE, need=need)
+    return read(text)

@@ -27,10 +27,12 @@ CORPUS = ROOT / "tests" / "risk" / "corpus.yml"
 # before round 4 (tuned on fresh4) and fresh6.yml before round 4b (tuned on fresh5); fresh6 never was.
 FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
                    for name in ("fresh.yml", "fresh2.yml", "fresh3.yml", "fresh4.yml", "fresh5.yml",
-                                "fresh6.yml"))
+                                "fresh6.yml", "blind17.yml"))
 # Sets nobody has tuned on yet: only their figures are printed, never their messages, so they stay unseen
 # by whoever changes the rules next (a round tunes on the newest of them and writes a new one first).
-BLIND_SETS = {"fresh6.yml"}
+# blind17.yml was written for issue 17 by a helper who saw neither the rules, the corpus (data/risk) nor the
+# other sets; fresh.yml to fresh5.yml are in data/risk (development data for the learned model).
+BLIND_SETS = {"fresh6.yml", "blind17.yml"}
 RECALL_TARGET = 1.0
 FALSE_POSITIVE_LIMIT = 0.03
 
@@ -73,6 +75,7 @@ def evaluate(detector: RiskDetector, corpus: dict) -> Report:
             misses.append(item)
             continue
         per_category[item["category"]]["caught"] += 1
+        per_category[item["category"]]["escalated"] += verdict.urgency != "check"
         if verdict.category == item["category"]:
             per_category[item["category"]]["category_right"] += 1
         else:
@@ -94,9 +97,16 @@ class ModelDetector:
     def __init__(self, model_path: Path) -> None:
         import asyncio
 
+        import logging
+
         from rasa.core.agent import Agent
+        from rasa.utils.log_utils import configure_structlog
 
         from bot.nlu.risk_component import RISK_INTENT_PREFIX
+
+        # Rasa logs every parsed text at debug level: a blind set's messages must not reach the screen.
+        logging.getLogger("rasa").setLevel(logging.WARNING)
+        configure_structlog(logging.WARNING)
 
         self._prefix = RISK_INTENT_PREFIX
         self._loop = asyncio.new_event_loop()
@@ -107,7 +117,10 @@ class ModelDetector:
         name = str((parsed.get("intent") or {}).get("name") or "")
         if not name.startswith(self._prefix):
             return Verdict()
-        return Verdict(is_risk=True, category=name[len(self._prefix):])
+        risk = parsed.get("risk") or {}
+        # The ask-directly tier (risk_check) counts as caught, with the model's category and urgency "check".
+        return Verdict(is_risk=True, category=risk.get("category") or name[len(self._prefix):],
+                       urgency=risk.get("urgency"))
 
 
 def current_model() -> Path:
@@ -135,6 +148,11 @@ def print_report(report: Report, path: Path, gate: bool, label: str = "risk dete
         if c["total"]:
             print(f"{cat:<20}{c['total']:>9}{c['caught'] / c['total']:>9.1%}{c['category_right'] / c['total']:>16.1%}")
     print(f"{'all':<20}{report.n_risk:>9}{report.recall:>9.1%}")
+    escalated = sum(c["escalated"] for c in report.per_category.values())
+    right = sum(c["category_right"] for c in report.per_category.values())
+    caught = sum(c["caught"] for c in report.per_category.values())
+    print(f"escalated outright {escalated / report.n_risk:.1%} (the rest asked directly); "
+          f"right category {right / max(caught, 1):.1%} of those caught")
     print(f"\n{'non-risk kind':<20}{'messages':>9}{'false pos.':>11}")
     for kind, c in sorted(report.per_kind.items()):
         print(f"{kind:<20}{c['total']:>9}{c['flagged'] / c['total']:>11.1%}")

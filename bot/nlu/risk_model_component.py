@@ -1,0 +1,92 @@
+"""The learned risk model (bot/risk/model.py) as a trainable Rasa NLU component.
+
+Trained by `rasa train` on the risk corpus (`corpus`, default data/risk/) together with the NLU training
+data (risk_* intents as their category, every other intent as `none`). It only scores: every parse gets a
+`risk_model` entry ({"score", "category"}), and bot.nlu.risk_component.RiskSignalDetector, which runs
+after it, decides with the rules (escalate, ask directly, or nothing). The corpus files are part of the
+fingerprint, so changing them retrains the model.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.risk.model import LABELS, NONE, RiskModel, load_corpus
+from bot.settings import ROOT
+
+logger = logging.getLogger(__name__)
+RISK_MODEL_KEY = "risk_model"
+
+
+def corpus_files(config: Dict[Text, Any]) -> List[Path]:
+    folder = Path(config.get("corpus") or "data/risk")
+    folder = folder if folder.is_absolute() else ROOT / folder
+    return sorted(folder.glob("*.yml"))
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class RiskModelScorer(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"corpus": "data/risk", "c": 8.0, "random_seed": 7}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        digest = hashlib.sha256()
+        for path in corpus_files(config):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "RiskModelScorer":
+        return cls(config, model_storage, resource)
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 model: Optional[RiskModel] = None) -> None:
+        self.config, self._storage, self._resource, self.model = config, model_storage, resource, model
+
+    def train(self, training_data: TrainingData) -> Resource:
+        texts, labels = load_corpus(corpus_files(self.config))
+        for example in training_data.intent_examples:
+            intent = str(example.get(INTENT) or "")
+            label = intent[len("risk_"):] if intent.startswith("risk_") else NONE
+            if label in LABELS and example.get(TEXT):
+                texts.append(example.get(TEXT))
+                labels.append(label)
+        self.model = RiskModel.fit(texts, labels, c=float(self.config["c"]), seed=int(self.config["random_seed"]))
+        logger.info("risk model trained on %d messages (%d risk)", len(texts), sum(x != NONE for x in labels))
+        with self._storage.write_to(self._resource) as directory:
+            self.model.save(Path(directory))
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "RiskModelScorer":
+        try:
+            with model_storage.read_from(resource) as directory:
+                return cls(config, model_storage, resource, RiskModel.load(Path(directory)))
+        except (ValueError, FileNotFoundError) as exc:
+            # A model trained without the corpus still serves: the rules and the classifier keep working.
+            logger.error("risk model could not be loaded, scoring nothing: %s", exc)
+            return cls(config, model_storage, resource)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            if self.model is not None and message.get(TEXT):
+                message.set(RISK_MODEL_KEY, self.model.score(message.get(TEXT)).as_dict(), add_to_output=True)
+        return messages
