@@ -5,6 +5,7 @@ Rasa is recorded, so what reaches the person (pause, resume, the staff reply) ca
 """
 import asyncio
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -16,10 +17,12 @@ from bot.console import auth
 from bot.console.app import DB_DOWN, FAILURE_DELAY, create_app
 from bot.console.rasa_api import HANDED_BACK, JOINED, RasaClient, RasaUnavailable
 from bot.storage.db import session_scope
-from bot.storage.handoffs import get_handoff, request_handoff
+from bot.storage.handoffs import actions_of, get_handoff, request_handoff
 from bot.storage.models import StaffSession, utcnow
+from bot.storage.sms import NOT_TEXTED, set_opted_out
 
 PASSWORD = "a long enough password"
+PILLS = "i have the pills in my hand right now"
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
@@ -56,6 +59,17 @@ class FakeRasa:
         self.calls.append({"cid": cid, "events": body, "query": dict(request.query)})
         self.events.setdefault(cid, []).extend({**e, "timestamp": 1_700_000_000} for e in body)
         return web.json_response({"sender_id": cid})
+
+
+def said(text, intent="greet", risk=None, metadata=None, at=None):
+    """A person's message as Rasa's tracker holds it; `risk` is the risk component's verdict in the parse data."""
+    parse = {"intent": {"name": intent}, "risk": risk or {"is_risk": False}}
+    return {"event": "user", "text": text, "timestamp": at or time.time(), "parse_data": parse,
+            "metadata": metadata or {}}
+
+
+def risk_said(text=PILLS, at=None, metadata=None):
+    return said(text, "risk_overdose", {"is_risk": True, "category": "overdose", "urgency": "imminent"}, metadata, at)
 
 
 def run_console(db_url, scenario, db_for_console=None):
@@ -408,3 +422,181 @@ def test_the_transcript_shows_a_take_over_once_however_many_replies():
     assert [(line["who"], line["text"][:12]) for line in lines] == [
         ("person", "person pleas"), ("event", "A staff memb"), ("notice", "joined"), ("staff", "hi"),
         ("event", "Handed back:"), ("assistant", "back")]
+
+
+def test_hand_back_after_a_risk_message_since_the_claim_needs_a_note_and_keeps_the_handoff_open(staff):
+    hid = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        await post(client, f"/handoffs/{hid}/claim")
+        rasa.events["web-1"].append(risk_said())
+        # The guard's own request for a person while claimed (bot/channels/guard.py) raises the urgency.
+        request_handoff("web-1", "socketio", "risk", "imminent", "overdose")
+        calls = len(rasa.calls)
+
+        resp = await post(client, f"/handoffs/{hid}/hand-back", note="  ")
+        text = await resp.text()
+        assert resp.status == 400 and "Not handed back yet" in text and "wrote a risk message" in text
+        assert "goes back to the queue as urgent" in text
+        assert len(rasa.calls) == calls and get_handoff(hid).status == "claimed"  # still paused, still hers
+
+        resp = await post(client, f"/handoffs/{hid}/hand-back", note="Has pills; would not talk. Call 911 if no reply.")
+        assert resp.status == 303 and resp.headers["Location"] == "/"
+        assert [e["event"] for e in rasa.calls[-1]["events"]] == ["resume", "bot"]
+        handoff = get_handoff(hid)
+        assert (handoff.status, handoff.claimed_by, handoff.urgency, handoff.closed_at) == ("waiting", None,
+                                                                                            "imminent", None)
+        assert [(a.action, a.note) for a in actions_of(hid)][-1] == (
+            "requeue", "Has pills; would not talk. Call 911 if no reply.")
+        queue = await (await client.get("/api/queue")).json()
+        assert [(h["id"], h["urgent"]) for h in queue["waiting"]] == [(hid, True)] and queue["claimed"] == []
+        page = await (await client.get(f"/handoffs/{hid}")).text()
+        assert "Has pills; would not talk." in page and "handed back after a risk message: kept in the queue" in page
+        assert "Claim: I'll talk with this person" in page
+
+    run_console(staff, scenario)
+
+
+def test_a_take_over_does_not_restart_the_claim(staff):
+    hid = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        await sign_in(client, "alice")
+        await post(client, f"/handoffs/{hid}/claim")
+        rasa.events["web-1"].append(risk_said())
+        client.session.cookie_jar.clear()
+        await sign_in(client, "bob")
+        await post(client, f"/handoffs/{hid}/claim", take_over="1")
+        resp = await post(client, f"/handoffs/{hid}/hand-back")
+        assert resp.status == 400 and "wrote a risk message" in await resp.text()
+        assert get_handoff(hid).claimed_by == "bob"
+
+    run_console(staff, scenario)
+
+
+def test_a_risk_message_before_the_claim_does_not_change_hand_back(staff):
+    hid = request_handoff("web-1", "socketio", "risk", "imminent", "overdose")
+
+    async def scenario(client, rasa):
+        rasa.events["web-1"] = [risk_said(at=time.time() - 60)]
+        await sign_in(client)
+        await post(client, f"/handoffs/{hid}/claim")
+        rasa.events["web-1"].append(said("ok thanks, i put them away", at=time.time() + 1))
+        resp = await post(client, f"/handoffs/{hid}/hand-back")
+        assert resp.status == 303
+        assert (get_handoff(hid).status, get_handoff(hid).resolution) == ("closed", "handed_back")
+
+    run_console(staff, scenario)
+
+
+def test_a_waiting_conversation_cannot_be_handed_back(staff):
+    hid = request_handoff("web-1", "socketio", "risk", "urgent", "suicide")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        resp = await post(client, f"/handoffs/{hid}/hand-back")
+        assert resp.status == 409 and "Only a claimed conversation can be handed back" in await resp.text()
+        assert get_handoff(hid).status == "waiting" and rasa.calls == []
+
+    run_console(staff, scenario)
+
+
+def test_hand_back_that_cannot_read_the_conversation_changes_nothing(staff):
+    hid = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        await post(client, f"/handoffs/{hid}/claim")
+        csrf = await csrf_of(client)
+        rasa.down = True
+        resp = await post(client, f"/handoffs/{hid}/hand-back", csrf=csrf, note="done")
+        assert resp.status == 502 and "Still open, the assistant is still paused" in await resp.text()
+        assert get_handoff(hid).status == "claimed"
+
+    run_console(staff, scenario)
+
+
+def test_risk_messages_are_marked_with_category_urgency_and_whether_they_came_since_the_claim(staff):
+    hid = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        rasa.events["web-1"] = [said("i want to die lol jk", "nlu_fallback",
+                                     {"is_risk": True, "category": "suicide", "urgency": "urgent"},
+                                     at=time.time() - 60)]
+        await sign_in(client)
+        await post(client, f"/handoffs/{hid}/claim")
+        rasa.events["web-1"].append(risk_said(at=time.time() + 1))
+        data = await (await client.get(f"/api/handoffs/{hid}")).json()
+        person = [line for line in data["transcript"] if line["who"] == "person"]
+        # The verdict in the parse data counts even when the intent does not say risk_.
+        assert [(p["risk"], p["risk_flag"], p["since_claim"]) for p in person] == [
+            (True, "risk signal: suicide, urgent", False), (True, "risk signal: overdose, imminent", True)]
+        assert data["risk_since_claim"] is True
+        page = await (await client.get(f"/handoffs/{hid}")).text()
+        assert "risk signal: overdose, imminent" in page and "since the claim" in page
+        assert "Note (needed: the person wrote a risk message since the claim)" in page
+
+    run_console(staff, scenario)
+
+
+def test_an_sms_number_that_texted_stop_is_shown_opted_out_and_staff_replies_are_refused(staff):
+    phone = "+16175550150"
+    hid = request_handoff(phone, "twilio", "risk", "imminent", "overdose")
+    set_opted_out(phone, True)
+
+    async def scenario(client, rasa):
+        stopped = time.time()
+        rasa.events[phone] = [
+            said("hi", at=stopped - 120),
+            {"event": "bot", "text": "Hi! I'm an automated assistant.", "timestamp": stopped - 119},
+            # Texted after STOP: the SMS line marked the message, and texted none of the turn's replies.
+            risk_said(at=stopped + 5, metadata={NOT_TEXTED: True}),
+            {"event": "bot", "text": "Call or text 988 now.", "timestamp": stopped + 6,
+             "data": {"custom": {"escalation": {"category": "overdose", "urgency": "imminent"}}}},
+        ]
+        await sign_in(client)
+        queue = await (await client.get("/api/queue")).json()
+        assert queue["waiting"][0]["opted_out"] is True
+        assert "opted out of texts" in await (await client.get("/")).text()
+
+        data = await (await client.get(f"/api/handoffs/{hid}")).json()
+        lines = [(line["who"], line["text"][:12], line["not_sent"]) for line in data["transcript"]]
+        assert ("assistant", "Hi! I'm an a", False) in lines and ("assistant", "Call or text", True) in lines
+        assert any(line["opted_out"] and "Texted STOP" in line["text"] for line in data["transcript"])
+
+        await post(client, f"/handoffs/{hid}/claim")
+        assert rasa.calls[-1]["events"][1]["metadata"] == {"console_notice": True, NOT_TEXTED: True}
+        page = await (await client.get(f"/handoffs/{hid}")).text()
+        assert "Opted out of texts" in page and "not sent (opted out)" in page
+        assert 'id="reply-text"' not in page and "until they text START" in page
+
+        calls = len(rasa.calls)
+        resp = await post(client, f"/handoffs/{hid}/reply", text="Are you safe right now?")
+        text = await resp.text()
+        assert resp.status == 409 and "Not sent." in text and "texted STOP" in text
+        assert "until they text START" in text and "call them instead" in text
+        assert len(rasa.calls) == calls  # nothing went to the assistant's server
+
+        # After START, replies go out again; what was not texted stays marked.
+        set_opted_out(phone, False)
+        resp = await post(client, f"/handoffs/{hid}/reply", text="Are you safe right now?")
+        assert resp.status == 303 and rasa.calls[-1]["events"][1]["text"] == "Are you safe right now?"
+        data = await (await client.get(f"/api/handoffs/{hid}")).json()
+        assert [line["text"][:12] for line in data["transcript"] if line["not_sent"]] == ["Call or text", "Someone from"]
+        assert not any(line["opted_out"] for line in data["transcript"])
+
+    run_console(staff, scenario)
+
+
+def test_the_risk_models_ask_directly_tier_counts_as_a_risk_message():
+    from zoneinfo import ZoneInfo
+
+    from bot.console.views import risk_since, transcript
+
+    check = said("sometimes i think everyone would be better off", "risk_check",
+                 {"is_risk": True, "category": "suicide", "urgency": "check"})
+    (line,) = transcript({"events": [check]}, ZoneInfo("UTC"))
+    assert (line["risk"], line["risk_flag"]) == (True, "risk signal: suicide, ask directly")
+    assert [r["category"] for r in risk_since({"events": [check]}, utcnow() - timedelta(minutes=1))] == ["suicide"]
+    assert risk_since({"events": [check]}, utcnow() + timedelta(minutes=1)) == []

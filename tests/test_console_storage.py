@@ -15,8 +15,8 @@ from bot.console import auth
 from bot.settings import ROOT
 from bot.storage import migrate
 from bot.storage.db import session_scope
-from bot.storage.handoffs import (HandoffConflict, actions_of, claim, finish, get_handoff, open_handoffs,
-                                  recently_closed, release, request_handoff)
+from bot.storage.handoffs import (HandoffConflict, actions_of, claim, claim_started, finish, get_handoff, hand_back,
+                                  open_handoffs, recently_closed, release, request_handoff)
 from bot.storage.models import Handoff, StaffSession, utcnow
 from bot.tools.purge import purge
 from tests.pg import postgres_url  # noqa: F401  (fixture)
@@ -75,6 +75,23 @@ def test_migration_0004_adds_the_console_tables_and_keeps_existing_handoffs(empt
     migrate.downgrade(empty_db, "base")
     migrate.upgrade(empty_db)
     assert CONSOLE_TABLES <= tables(empty_db)[0]
+
+
+def test_migration_0005_adds_notes_to_staff_actions_and_keeps_them(empty_db):
+    migrate.upgrade(empty_db, "0004")
+    hid = request_handoff("old-conv", "socketio", "risk", "urgent", "suicide", url=empty_db)
+    engine = create_engine(empty_db, future=True)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO staff_actions (handoff_id, username, action, at) "
+                          "VALUES (:h, 'alice', 'claim', CURRENT_TIMESTAMP)"), {"h": hid})
+    engine.dispose()
+    migrate.upgrade(empty_db)
+    (kept,) = actions_of(hid, empty_db)
+    assert (kept.action, kept.note) == ("claim", None)
+    migrate.downgrade(empty_db, "0004")
+    engine = create_engine(empty_db, future=True)
+    assert "note" not in {c["name"] for c in inspect(engine).get_columns("staff_actions")}
+    engine.dispose()
 
 
 def test_the_queue_survives_a_restart(db):
@@ -143,6 +160,80 @@ def test_a_risk_message_while_claimed_makes_the_handoff_urgent_and_keeps_the_sta
     handoff = get_handoff(hid)
     assert (handoff.urgency, handoff.reason, handoff.status, handoff.claimed_by) == ("imminent", "risk", "claimed",
                                                                                       "alice")
+
+
+def test_a_hand_back_at_risk_stays_in_the_queue_urgent_and_unclaimed_with_the_note(db):
+    hid = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+    seen = claim(hid, "alice")
+    back = hand_back(hid, "alice", "  Said she has pills; would not say where she is. ", at_risk=True,
+                     category="overdose", seen=seen)
+    assert (back.status, back.claimed_by, back.claimed_at, back.closed_at) == ("waiting", None, None, None)
+    assert (back.urgency, back.reason, back.category) == ("urgent", "risk", "overdose")
+    assert [(a.username, a.action, a.note) for a in actions_of(hid)] == [
+        ("alice", "claim", None), ("alice", "requeue", "Said she has pills; would not say where she is.")]
+    assert [h.id for h in open_handoffs()] == [hid] and recently_closed() == []
+    # Claimed again by someone else, it can then be handed back as usual.
+    seen = claim(hid, "bob")
+    assert hand_back(hid, "bob", seen=seen).status == "closed"
+
+
+def test_a_hand_back_at_risk_never_lowers_an_imminent_handoff(db):
+    hid = request_handoff("web-1", "socketio", "risk", "urgent", "suicide")
+    seen = claim(hid, "alice")
+    request_handoff("web-1", "socketio", "risk", "imminent", "overdose")  # the risk message, while claimed
+    back = hand_back(hid, "alice", "note", at_risk=True, category="overdose", seen=seen)
+    assert (back.status, back.urgency, back.category) == ("waiting", "imminent", "overdose")
+
+
+def test_a_risk_message_recorded_while_handing_back_keeps_the_handoff_open(db):
+    hid = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+    seen = claim(hid, "alice")
+    # The console found no risk message, then one arrived before the handoff closed: the guard recorded it.
+    request_handoff("web-1", "socketio", "risk", "imminent", "suicide")
+    back = hand_back(hid, "alice", "", seen=seen)
+    assert (back.status, back.urgency, back.claimed_by) == ("waiting", "imminent", None)
+    assert [a.action for a in actions_of(hid)] == ["claim", "requeue"]
+
+
+def test_a_hand_back_without_risk_closes_but_not_one_someone_else_took_over(db):
+    hid = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+    seen = claim(hid, "alice")
+    claim(hid, "bob", take_over=True)
+    with pytest.raises(HandoffConflict, match="bob has already claimed"):
+        hand_back(hid, "alice", "", seen=seen)
+    assert get_handoff(hid).status == "claimed"
+    done = hand_back(hid, "bob", "answered", seen=get_handoff(hid))
+    assert (done.status, done.resolution, done.note) == ("closed", "handed_back", "answered")
+
+
+def test_the_claim_starts_with_the_latest_claim_and_a_take_over_carries_it_on(db):
+    hid = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+    assert claim_started(hid) is None
+    first = claim(hid, "alice").claimed_at
+    claim(hid, "bob", take_over=True)
+    assert claim_started(hid) == first
+    hand_back(hid, "bob", "note", at_risk=True, category="suicide")
+    again = claim(hid, "carol").claimed_at
+    assert claim_started(hid) == again and again > first
+
+
+def test_opted_out_numbers_and_since_when(db):
+    from bot.storage.sms import opted_out_since, set_opted_out
+
+    set_opted_out("+16175550101", True)
+    set_opted_out("+16175550102", True)
+    set_opted_out("+16175550102", False)
+    found = opted_out_since(["+16175550101", "+16175550102", "+16175550103"])
+    assert list(found) == ["+16175550101"] and found["+16175550101"] is not None
+    assert opted_out_since([]) == {}
+
+
+def test_an_ask_directly_risk_message_while_claimed_makes_the_handoff_urgent(db):
+    hid = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+    claim(hid, "alice")
+    # The learned model's "check" tier, as the channel guard passes it for a conversation staff have.
+    assert request_handoff("web-1", "socketio", "risk", "check", "suicide") == hid
+    assert (get_handoff(hid).urgency, get_handoff(hid).reason) == ("urgent", "risk")
 
 
 def test_retention_deletes_old_handoffs_with_their_staff_actions(db, tmp_path):

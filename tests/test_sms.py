@@ -63,3 +63,75 @@ def test_one_emoji_switches_to_ucs2_limits():
 
 def test_typographic_quotes_do_not_force_ucs2():
     assert formatting.is_gsm7(formatting.to_gsm_friendly("you\u2019re \u201cwelcome\u201d \u2014 ok"))
+
+
+def sms_line(monkeypatch, handled):
+    """The SMS webhook's handler as the Rasa server runs it, with the assistant replaced by `handled` and the
+    texts it sends recorded instead of going to Twilio."""
+    from bot.channels.twilio import VerifiedTwilioInput
+
+    channel = VerifiedTwilioInput("AC" + "0" * 32, "sms-token", "+16175550100",
+                                  webhook_url="https://bot.example/webhooks/twilio/webhook")
+    texts = []
+
+    async def send_text(to, text):
+        texts.append((to, text))
+
+    monkeypatch.setattr(channel, "send_text", send_text)
+    route = next(r for r in channel.blueprint(handled)._future_routes if r.uri == "/webhook")
+    return channel, route.handler, texts
+
+
+def signed(channel, sender, body):
+    from types import SimpleNamespace
+
+    from sanic.request import RequestParameters
+    from twilio.request_validator import RequestValidator
+
+    params = {"From": sender, "Body": body, "To": "+16175550100"}
+    signature = RequestValidator("sms-token").compute_signature(channel.webhook_url, params)
+    return SimpleNamespace(headers={"X-Twilio-Signature": signature}, url=channel.webhook_url,
+                           form=RequestParameters({k: [v] for k, v in params.items()}))
+
+
+def test_a_crisis_message_after_stop_is_handled_but_not_texted_and_marked_for_the_console(monkeypatch, project_db):
+    import asyncio
+
+    from bot.storage.sms import NOT_TEXTED
+
+    seen = []
+
+    async def assistant(message):  # what Rasa does with a risk message: the crisis reply, in the turn
+        seen.append(message)
+        await message.output_channel.send_text_message(message.sender_id, "Call or text 988 now.")
+
+    channel, receive, texts = sms_line(monkeypatch, assistant)
+    phone = "+16175550150"
+
+    async def scenario():
+        await receive(signed(channel, phone, "STOP"))
+        await receive(signed(channel, phone, "i have the pills in my hand right now"))
+
+    asyncio.run(scenario())
+    assert is_opted_out(phone)
+    # One text: the opt-out confirmation. The crisis reply was not texted.
+    assert len(texts) == 1 and "unsubscribed" in texts[0][1]
+    (message,) = seen  # STOP never reaches the assistant; the crisis message does (its handoff is recorded)
+    assert message.metadata == {NOT_TEXTED: True}  # kept with the message: the console shows the reply not sent
+
+
+def test_a_message_from_a_number_that_did_not_opt_out_is_answered_and_not_marked(monkeypatch, project_db):
+    import asyncio
+
+    from bot.storage.sms import NOT_TEXTED
+
+    seen = []
+
+    async def assistant(message):
+        seen.append(message)
+        await message.output_channel.send_text_message(message.sender_id, "Hi! Ask me anything.")
+
+    channel, receive, texts = sms_line(monkeypatch, assistant)
+    asyncio.run(receive(signed(channel, "+16175550151", "hi")))
+    assert texts == [("+16175550151", "Hi! Ask me anything.")]
+    assert NOT_TEXTED not in (seen[0].metadata or {})

@@ -29,7 +29,7 @@ from bot.profile import ProfileError, current_profile
 from bot.sms import formatting
 from bot.sms.keywords import keyword
 from bot.storage.db import StorageError
-from bot.storage.sms import is_opted_out, set_opted_out
+from bot.storage.sms import NOT_TEXTED, is_opted_out, set_opted_out
 
 logger = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -206,8 +206,12 @@ class VerifiedTwilioInput(InputChannel):
             buttons = await self.last_buttons(sender)
             chosen = formatting.resolve_choice(text, buttons) if buttons else None
             collector = SmsCollector()
+            metadata = {**({"sms_choice": text} if chosen else {}),
+                        # Kept with the message in the conversation: the staff console shows this turn's replies
+                        # as not sent, which is what happens below.
+                        **({NOT_TEXTED: True} if opted_out else {})}
             message = UserMessage(chosen or text, collector, sender, input_channel=self.name(),
-                                  metadata={"sms_choice": text} if chosen else None)
+                                  metadata=metadata or None)
             try:
                 await handle(message)
             except Exception:

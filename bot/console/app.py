@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.console import auth, views
 from bot.console.rasa_api import DELIVERING_CHANNELS, RasaClient, RasaUnavailable
-from bot.storage import handoffs
+from bot.storage import handoffs, sms
 from bot.storage.db import StorageError
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,11 @@ PUBLIC = {"/login", "/healthz", "/favicon.ico"}
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 DB_DOWN = "The console cannot reach its database right now. Try again in a moment; if it goes on, tell IT."
+# A person who texted STOP gets no text at all (bot/channels/twilio.py) until START: say so, and what to do instead.
+OPTED_OUT = ("This person texted STOP at {since}, so no text can reach them until they text START. If a phone "
+             "number is on file for them, call them instead.")
+NOTE_AT_RISK = ("The person wrote a risk message at {at}, after this conversation was claimed. Write a note for "
+                "whoever picks it up next: it goes back to the queue as urgent and stays open.")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -244,7 +249,9 @@ async def queue_data(request: web.Request) -> Dict[str, Any]:
     now = datetime.now(timezone.utc)
     zone = views.clinic_zone()
     rows = await in_thread(handoffs.open_handoffs, db(request))
-    return {**views.queue_view(rows, now, zone), "me": request["staff"].username}
+    opted_out = await in_thread(sms.opted_out_since, [h.conversation_id for h in rows if h.channel == "twilio"],
+                                db(request))
+    return {**views.queue_view(rows, now, zone, opted_out), "me": request["staff"].username}
 
 
 async def queue_page(request: web.Request) -> web.Response:
@@ -267,14 +274,27 @@ async def load_handoff(request: web.Request):
     return row
 
 
+async def opted_out_since(request: web.Request, row) -> Optional[datetime]:
+    """When this SMS conversation's number texted STOP, if it is opted out now (the SMS line's own check)."""
+    if row.channel != "twilio":
+        return None
+    return (await in_thread(sms.opted_out_since, [row.conversation_id], db(request))).get(row.conversation_id)
+
+
+async def claimed_since(request: web.Request, row) -> Optional[datetime]:
+    return await in_thread(handoffs.claim_started, row.id, db(request)) if row.status == "claimed" else None
+
+
 async def conversation_data(request: web.Request, row) -> Dict[str, Any]:
     now, zone = datetime.now(timezone.utc), views.clinic_zone()
-    data: Dict[str, Any] = {"handoff": views.handoff_view(row, now, zone), "transcript": [], "transcript_error": "",
-                            "paused": None}
+    stop_at, since = await opted_out_since(request, row), await claimed_since(request, row)
+    data: Dict[str, Any] = {"handoff": views.handoff_view(row, now, zone, stop_at), "transcript": [],
+                            "transcript_error": "", "paused": None, "risk_since_claim": False}
     try:
         tracker = await request.app[RASA].tracker(row.conversation_id)
-        data["transcript"] = views.transcript(tracker, zone, now)
+        data["transcript"] = views.transcript(tracker, zone, now, since, stop_at)
         data["paused"] = bool(tracker.get("paused"))
+        data["risk_since_claim"] = bool(views.risk_since(tracker, since))
     except RasaUnavailable as exc:
         data["transcript_error"] = f"The conversation can't be shown: {exc}"
     return data
@@ -287,11 +307,15 @@ async def handoff_page(request: web.Request, error_message: str = "", status: in
     staff: auth.SignedIn = request["staff"]
     actions = await in_thread(handoffs.actions_of, row.id, db(request))
     zone = views.clinic_zone()
-    history = [{"who": a.username, "what": a.action.replace("_", " "), "when": views.clock(a.at, zone)}
-               for a in actions if a.action != "reply"]
+    history = [{"who": a.username, "what": views.ACTION_LABELS.get(a.action, a.action.replace("_", " ")),
+                "when": views.clock(a.at, zone), "note": a.note or ""} for a in actions if a.action != "reply"]
+    # An open handoff shows the latest hand-back note up top: it is for whoever picks the conversation up next.
+    open_note = next((h for h in reversed(history) if h["note"]), None) if row.status != "closed" else None
+    handoff = data["handoff"]
     return render(request, "handoff.html", status=status, page="handoff", **data, history=history,
-                  mine=row.status == "claimed" and row.claimed_by == staff.username,
+                  open_note=open_note, mine=row.status == "claimed" and row.claimed_by == staff.username,
                   delivers=row.channel in DELIVERING_CHANNELS, error=error_message, draft=draft, note=note,
+                  opted_out_text=OPTED_OUT.format(since=handoff["opted_out_since"]) if handoff["opted_out"] else "",
                   max_reply=MAX_REPLY, max_note=MAX_NOTE)
 
 
@@ -316,7 +340,7 @@ async def claim(request: web.Request) -> web.StreamResponse:
         logger.info("console: %s took over handoff %s", me, row.id)
         return back_to(row)
     try:
-        await request.app[RASA].take_over(row.conversation_id)
+        await request.app[RASA].take_over(row.conversation_id, await opted_out_since(request, row) is not None)
     except RasaUnavailable as exc:
         # Never leave a claim that did not pause the assistant: staff would think they had the conversation.
         await in_thread(handoffs.release, row.id, me, db(request))
@@ -335,6 +359,11 @@ async def reply(request: web.Request) -> web.StreamResponse:
         return await handoff_page(request, "The reply is empty.", 400)
     if len(text) > MAX_REPLY:
         return await handoff_page(request, f"The reply is too long: at most {MAX_REPLY} characters.", 400, draft=text)
+    stop_at = await opted_out_since(request, row)
+    if stop_at is not None:
+        # The SMS line would drop it silently: refuse it here, where staff can see why.
+        since = views.clock(stop_at, views.clinic_zone())
+        return await handoff_page(request, "Not sent. " + OPTED_OUT.format(since=since), 409, draft=text)
     try:
         await request.app[RASA].reply(row.conversation_id, text)
     except RasaUnavailable as exc:
@@ -344,20 +373,52 @@ async def reply(request: web.Request) -> web.StreamResponse:
 
 
 async def hand_back(request: web.Request) -> web.StreamResponse:
-    return await finish(request, "handed_back")
-
-
-async def close(request: web.Request) -> web.StreamResponse:
-    return await finish(request, "closed")
-
-
-async def finish(request: web.Request, resolution: str) -> web.StreamResponse:
+    """Gives a claimed conversation back to the assistant. Its handoff closes, unless the person wrote a risk
+    message since the claim: then a note is required and the handoff goes back to the queue, urgent and
+    unclaimed, so that someone else sees it (the assistant answers meanwhile, crisis replies included)."""
     row = await load_handoff(request)
     me = request["staff"].username
     note = str((await request.post()).get("note") or "").strip()
     if row.status == "closed":
         return await handoff_page(request, f"Already closed by {row.closed_by or 'someone'}.", 409)
-    if resolution == "closed" and not note:
+    if row.status != "claimed":
+        return await handoff_page(request, "Only a claimed conversation can be handed back: the assistant is "
+                                           "already answering this one. Close it with a note when it is done.", 409)
+    if len(note) > MAX_NOTE:
+        return await handoff_page(request, f"The note is too long: at most {MAX_NOTE} characters.", 400, note=note)
+    rasa = request.app[RASA]
+    try:
+        # Read now, not from the page staff looked at: a risk message may have come since.
+        risks = views.risk_since(await rasa.tracker(row.conversation_id), await claimed_since(request, row))
+    except RasaUnavailable as exc:
+        return await handoff_page(request, f"Still open, the assistant is still paused: {exc}", 502, note=note)
+    if risks and not note:
+        at = views.clock(risks[-1]["at"], views.clinic_zone())
+        return await handoff_page(request, "Not handed back yet. " + NOTE_AT_RISK.format(at=at), 400)
+    try:
+        await rasa.hand_back(row.conversation_id, await opted_out_since(request, row) is not None)
+    except RasaUnavailable as exc:
+        return await handoff_page(request, f"Still open, the assistant is still paused: {exc}", 502, note=note)
+    category = (risks[-1]["category"] or None) if risks else None
+    try:
+        done = await in_thread(handoffs.hand_back, row.id, me, note, bool(risks), category, row, db(request))
+    except handoffs.HandoffConflict as exc:
+        return await handoff_page(request, f"Not handed back: {exc}.", 409)
+    if done.status == "waiting":
+        logger.warning("console: %s handed back handoff %s after a risk message: back in the queue, %s",
+                       me, row.id, done.urgency)
+    else:
+        logger.info("console: %s handed back handoff %s", me, row.id)
+    return redirect("/")
+
+
+async def close(request: web.Request) -> web.StreamResponse:
+    row = await load_handoff(request)
+    me = request["staff"].username
+    note = str((await request.post()).get("note") or "").strip()
+    if row.status == "closed":
+        return await handoff_page(request, f"Already closed by {row.closed_by or 'someone'}.", 409)
+    if not note:
         return await handoff_page(request, "Write a short note before closing (what happened, what's next).", 400)
     if len(note) > MAX_NOTE:
         return await handoff_page(request, f"The note is too long: at most {MAX_NOTE} characters.", 400, note=note)
@@ -365,12 +426,12 @@ async def finish(request: web.Request, resolution: str) -> web.StreamResponse:
         # The assistant answers again before the handoff closes: a closed handoff must never leave the person
         # in a paused conversation that nobody watches.
         try:
-            await request.app[RASA].hand_back(row.conversation_id)
+            await request.app[RASA].hand_back(row.conversation_id, await opted_out_since(request, row) is not None)
         except RasaUnavailable as exc:
             return await handoff_page(request, f"Still open, the assistant is still paused: {exc}", 502, note=note)
     try:
-        await in_thread(handoffs.finish, row.id, me, resolution, note, db(request))
+        await in_thread(handoffs.finish, row.id, me, "closed", note, db(request))
     except handoffs.HandoffConflict as exc:
         return await handoff_page(request, f"Not closed: {exc}.", 409)
-    logger.info("console: %s %s handoff %s", me, resolution.replace("_", " "), row.id)
+    logger.info("console: %s closed handoff %s", me, row.id)
     return redirect("/")

@@ -17,6 +17,8 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
+from bot.storage.sms import NOT_TEXTED
+
 logger = logging.getLogger(__name__)
 
 # What the person sees. No staff names: the person only needs to know a human is (or no longer is) there.
@@ -100,16 +102,18 @@ class RasaClient:
         return await self._request("POST", f"/conversations/{self._path(conversation_id)}/tracker/events", params,
                                    events)
 
-    async def take_over(self, conversation_id: str) -> None:
-        await self.append(conversation_id, [{"event": "pause"}, _notice(JOINED)], send=True)
+    # not_texted: the person's number is opted out of texts, so the SMS line will not send the notice; the flag
+    # keeps the transcript truthful about it.
+    async def take_over(self, conversation_id: str, not_texted: bool = False) -> None:
+        await self.append(conversation_id, [{"event": "pause"}, _notice(JOINED, not_texted)], send=True)
 
     async def reply(self, conversation_id: str, text: str) -> None:
         # Pause again first: Rasa starts a new, unpaused session after a long silence, and the assistant
         # must not talk over a staff member who still has the conversation.
         await self.append(conversation_id, [{"event": "pause"}, _staff_message(text)], send=True)
 
-    async def hand_back(self, conversation_id: str) -> None:
-        await self.append(conversation_id, [{"event": "resume"}, _notice(HANDED_BACK)], send=True)
+    async def hand_back(self, conversation_id: str, not_texted: bool = False) -> None:
+        await self.append(conversation_id, [{"event": "resume"}, _notice(HANDED_BACK, not_texted)], send=True)
 
 
 def _staff_message(text: str) -> Dict[str, Any]:
@@ -117,5 +121,5 @@ def _staff_message(text: str) -> Dict[str, Any]:
     return {"event": "bot", "text": text, "metadata": {"staff": True}}
 
 
-def _notice(text: str) -> Dict[str, Any]:
-    return {"event": "bot", "text": text, "metadata": {"console_notice": True}}
+def _notice(text: str, not_texted: bool = False) -> Dict[str, Any]:
+    return {"event": "bot", "text": text, "metadata": {"console_notice": True, **({NOT_TEXTED: True} if not_texted else {})}}

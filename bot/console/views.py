@@ -12,12 +12,14 @@ from zoneinfo import ZoneInfo
 from bot.privacy import mask
 from bot.storage.handoffs import aware
 from bot.storage.models import Handoff
+from bot.storage.sms import NOT_TEXTED
 
 CHANNELS = {"socketio": "Web chat", "twilio": "SMS", "rest": "REST (testing)", "cmdline": "rasa shell"}
 REASONS = {"risk": "Risk signal", "asked_for_person": "Asked for a person", "not_understood": "Not understood"}
 URGENCY_LABELS = {"imminent": "Imminent", "urgent": "Urgent", "routine": "Routine"}
 URGENT = {"imminent", "urgent"}
 RESOLUTION_LABELS = {"handed_back": "Handed back to the assistant", "closed": "Closed"}
+ACTION_LABELS = {"requeue": "handed back after a risk message: kept in the queue"}
 MAX_EVENTS = 400
 
 
@@ -51,7 +53,9 @@ def clock(when: datetime, zone: ZoneInfo, now: Optional[datetime] = None) -> str
     return text if local.date() == today else f"{local.strftime('%b')} {local.day}, {text}"
 
 
-def handoff_view(h: Handoff, now: datetime, zone: ZoneInfo) -> Dict[str, Any]:
+def handoff_view(h: Handoff, now: datetime, zone: ZoneInfo,
+                 opted_out_since: Optional[datetime] = None) -> Dict[str, Any]:
+    """`opted_out_since`: when this SMS number texted STOP, if it is opted out now."""
     category = (h.category or "").replace("_", " ")
     return {
         "id": h.id,
@@ -75,28 +79,85 @@ def handoff_view(h: Handoff, now: datetime, zone: ZoneInfo) -> Dict[str, Any]:
         "closed_at": clock(h.closed_at, zone, now) if h.closed_at else "",
         "resolution": RESOLUTION_LABELS.get(h.resolution or "", ""),
         "note": h.note or "",
+        "opted_out": opted_out_since is not None,
+        "opted_out_since": clock(opted_out_since, zone, now) if opted_out_since else "",
     }
 
 
-def queue_view(handoffs: Iterable[Handoff], now: datetime, zone: ZoneInfo) -> Dict[str, List[Dict[str, Any]]]:
+def queue_view(handoffs: Iterable[Handoff], now: datetime, zone: ZoneInfo,
+               opted_out: Optional[Dict[str, datetime]] = None) -> Dict[str, List[Dict[str, Any]]]:
     """Waiting conversations first (most urgent, then longest waiting), then those staff have."""
-    views = [handoff_view(h, now, zone) for h in handoffs]
+    opted_out = opted_out or {}
+    views = [handoff_view(h, now, zone, opted_out.get(h.conversation_id) if h.channel == "twilio" else None)
+             for h in handoffs]
     return {"waiting": [v for v in views if v["status"] == "waiting"],
             "claimed": [v for v in views if v["status"] == "claimed"]}
 
 
-def transcript(tracker: Dict[str, Any], zone: ZoneInfo, now: Optional[datetime] = None) -> List[Dict[str, Any]]:
-    """The person's and the assistant's messages, staff replies and take-overs, oldest first."""
+def risk_of(event: Dict[str, Any]) -> Optional[Dict[str, str]]:
+    """The risk verdict of a person's message, or None. The risk component (bot/nlu/risk_component.py) puts
+    its verdict in the parse data under `risk` and makes the intent `risk_<category>`: either one counts."""
+    if event.get("event") != "user":
+        return None
+    parse = event.get("parse_data") or {}
+    verdict = parse.get("risk") if isinstance(parse.get("risk"), dict) else {}
+    intent = str((parse.get("intent") or {}).get("name") or "")
+    if not verdict.get("is_risk") and not intent.startswith("risk_"):
+        return None
+    return {"category": str(verdict.get("category") or intent[len("risk_"):] or ""),
+            "urgency": str(verdict.get("urgency") or "")}
+
+
+def when_of(event: Dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(float(event.get("timestamp") or 0), timezone.utc)
+
+
+def risk_since(tracker: Dict[str, Any], since: Optional[datetime]) -> List[Dict[str, Any]]:
+    """The person's risk messages from `since` on (all of them, however long the conversation)."""
+    if since is None:
+        return []
+    start = aware(since)
+    found = []
+    for event in tracker.get("events") or []:
+        risk = risk_of(event)
+        if risk is not None and when_of(event) >= start:
+            found.append({**risk, "at": when_of(event)})
+    return found
+
+
+def risk_flag(risk: Dict[str, str]) -> str:
+    urgency = "ask directly" if risk["urgency"] == "check" else risk["urgency"]  # the risk model's lowest tier
+    details = ", ".join(part for part in (risk["category"].replace("_", " "), urgency) if part)
+    return f"risk signal: {details}" if details else "risk signal"
+
+
+def transcript(tracker: Dict[str, Any], zone: ZoneInfo, now: Optional[datetime] = None,
+               claimed_since: Optional[datetime] = None,
+               opted_out_since: Optional[datetime] = None) -> List[Dict[str, Any]]:
+    """The person's and the assistant's messages, staff replies and take-overs, oldest first.
+
+    A risk message is flagged with its category and urgency, and as "since the claim" when it came after
+    `claimed_since`. On SMS, what the line never texted is marked not sent: a turn whose message arrived while
+    the number was opted out, and console notices flagged when they were made (NOT_TEXTED); and a line shows
+    when the number texted STOP (`opted_out_since`, if it is opted out now: the STOP itself never reaches the
+    assistant, so it is not among the events)."""
     lines: List[Dict[str, Any]] = []
     paused = False  # each staff reply pauses again (see rasa_api.reply): show only the changes
+    turn_not_texted = False  # the latest person's message came while their number was opted out
+    stop_at = aware(opted_out_since) if opted_out_since else None
     for event in (tracker.get("events") or [])[-MAX_EVENTS:]:
         kind = event.get("event")
-        when = datetime.fromtimestamp(float(event.get("timestamp") or 0), timezone.utc)
+        when = when_of(event)
+        if stop_at is not None and when >= stop_at:
+            lines.append(_stop_line(stop_at, zone, now))
+            stop_at = None
         line: Optional[Dict[str, Any]] = None
         if kind == "user":
-            intent = str(((event.get("parse_data") or {}).get("intent") or {}).get("name") or "")
+            risk = risk_of(event)
+            turn_not_texted = bool((event.get("metadata") or {}).get(NOT_TEXTED))
             line = {"who": "person", "label": "Person", "text": str(event.get("text") or ""),
-                    "risk": intent.startswith("risk_")}
+                    "risk": risk is not None, "risk_flag": risk_flag(risk) if risk else "",
+                    "since_claim": bool(risk and claimed_since and when >= aware(claimed_since))}
         elif kind == "bot":
             meta = event.get("metadata") or {}
             data = event.get("data") or {}
@@ -108,8 +169,11 @@ def transcript(tracker: Dict[str, Any], zone: ZoneInfo, now: Optional[datetime] 
             else:
                 line = {"who": "assistant", "label": "Assistant"}
             custom = data.get("custom") if isinstance(data.get("custom"), dict) else {}
+            # The console's own messages are sent when it makes them, outside any turn: only their own flag counts.
+            by_console = line["who"] != "assistant"
             line.update(text=str(event.get("text") or ""), options=options,
-                        crisis=bool(custom.get("escalation")))
+                        crisis=bool(custom.get("escalation")),
+                        not_sent=bool(meta.get(NOT_TEXTED)) if by_console else turn_not_texted)
             if not line["text"] and not options:
                 continue
         elif kind == "pause":
@@ -125,9 +189,21 @@ def transcript(tracker: Dict[str, Any], zone: ZoneInfo, now: Optional[datetime] 
             line = {"who": "event", "label": "", "text": "New session."}
             paused = False
         if line is not None:
-            line.setdefault("risk", False)
-            line.setdefault("options", [])
-            line.setdefault("crisis", False)
-            line["time"] = clock(when, zone, now)
-            lines.append(line)
+            lines.append(_with_defaults(line, clock(when, zone, now)))
+    if stop_at is not None:
+        lines.append(_stop_line(stop_at, zone, now))
     return lines
+
+
+def _stop_line(at: datetime, zone: ZoneInfo, now: Optional[datetime]) -> Dict[str, Any]:
+    return _with_defaults({"who": "event", "label": "", "opted_out": True,
+                           "text": "Texted STOP: opted out of texts. Nothing is texted to them until they text START."},
+                          clock(at, zone, now))
+
+
+def _with_defaults(line: Dict[str, Any], time: str) -> Dict[str, Any]:
+    for key, value in (("risk", False), ("risk_flag", ""), ("since_claim", False), ("options", []),
+                       ("crisis", False), ("not_sent", False), ("opted_out", False)):
+        line.setdefault(key, value)
+    line["time"] = time
+    return line

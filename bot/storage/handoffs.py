@@ -1,7 +1,8 @@
 """The handoff queue: conversations waiting for a person, most urgent first, and what staff do with them.
 
 A handoff is `waiting` until a staff member claims it (`claimed`), and `closed` when they hand the
-conversation back to the assistant or close it with a note. Every step is one UPDATE guarded by the
+conversation back to the assistant or close it with a note. A hand-back after a risk message since the claim
+does not close it: it goes back to the queue, urgent (`requeue`). Every step is one UPDATE guarded by the
 status it expects, so two staff members can never both claim the same conversation.
 """
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import List, Optional
 
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 
 from bot.storage.db import StorageError, session_scope
 from bot.storage.models import RESOLUTIONS, URGENCIES, Handoff, StaffAction, utcnow
@@ -24,6 +25,10 @@ class HandoffConflict(RuntimeError):
 def request_handoff(conversation_id: str, channel: str, reason: str, urgency: str = "routine",
                     category: Optional[str] = None, url: Optional[str] = None) -> int:
     """Open a handoff, or raise the urgency of the one already open for this conversation."""
+    if urgency == "check":
+        # The risk layer's ask-directly tier: urgent in the queue, as action_escalate records it. The channel
+        # guard passes the verdict's urgency as it is, for a risk message in a conversation staff have.
+        urgency = "urgent"
     if urgency not in _RANK:
         raise ValueError(f"unknown urgency {urgency!r}")
     try:
@@ -97,6 +102,19 @@ def claim(handoff_id: int, username: str, take_over: bool = False, url: Optional
                        dict(status="claimed", claimed_by=username, claimed_at=now, updated_at=now), url)
 
 
+def claim_started(handoff_id: int, url: Optional[str] = None) -> Optional[datetime]:
+    """When the current claim began: the latest `claim`. A take-over carries the claim on, so a risk message
+    written while one staff member had the conversation still counts when the next one hands it back."""
+    try:
+        with session_scope(url) as session:
+            started = session.execute(select(func.max(StaffAction.at)).where(
+                StaffAction.handoff_id == handoff_id, StaffAction.action == "claim")).scalar()
+            row = session.get(Handoff, handoff_id) if started is None else None
+    except Exception as exc:
+        raise StorageError(f"could not read the handoff ({type(exc).__name__})") from exc
+    return started if started is not None else (row.claimed_at if row else None)
+
+
 def release(handoff_id: int, username: str, url: Optional[str] = None) -> Handoff:
     """Undo a claim that could not take effect (the assistant could not be paused): waiting again."""
     return _transition(handoff_id, username, "release", (Handoff.status == "claimed", Handoff.claimed_by == username),
@@ -115,6 +133,41 @@ def finish(handoff_id: int, username: str, resolution: str, note: Optional[str] 
                             note=(note or "").strip() or None), url)
 
 
+def hand_back(handoff_id: int, username: str, note: Optional[str] = None, at_risk: bool = False,
+              category: Optional[str] = None, seen: Optional[Handoff] = None, url: Optional[str] = None) -> Handoff:
+    """The assistant has a claimed conversation again. Its handoff closes as handed back, unless someone else
+    must see it: the person wrote a risk message since the claim (`at_risk`), or the assistant asked for a
+    person again while staff were handing back (the row changed since `seen`, as the console read it before
+    it looked at the conversation). Then it goes back to the queue (`requeue`)."""
+    held = (Handoff.status == "claimed",) + ((Handoff.claimed_by == seen.claimed_by,) if seen else ())
+    if not at_risk:
+        unchanged = (Handoff.updated_at == seen.updated_at,) if seen else ()
+        now = utcnow()
+        try:
+            return _transition(handoff_id, username, "hand_back", held + unchanged,
+                               dict(status="closed", closed_by=username, closed_at=now, updated_at=now,
+                                    resolution="handed_back", note=(note or "").strip() or None), url)
+        except HandoffConflict:
+            row = get_handoff(handoff_id, url)
+            if seen is None or row is None or row.status != "claimed" or row.claimed_by != seen.claimed_by:
+                raise
+            # Still held as it was: only a new request for a person (a risk message) can have changed it.
+    return requeue(handoff_id, username, note, at_risk, category, held, url)
+
+
+def requeue(handoff_id: int, username: str, note: Optional[str], at_risk: bool = False,
+            category: Optional[str] = None, condition: tuple = (Handoff.status == "claimed",),
+            url: Optional[str] = None) -> Handoff:
+    """Back in the queue, unclaimed, with the staff member's note in its actions. At risk, it is at least
+    urgent and a risk signal, even if the risk message's own request for a person was never recorded."""
+    values = dict(status="waiting", claimed_by=None, claimed_at=None, updated_at=utcnow())
+    if at_risk:
+        # In SQL, not from the row read earlier: a risk message may have made it imminent meanwhile.
+        values.update(urgency=case((Handoff.urgency == "imminent", "imminent"), else_="urgent"), reason="risk",
+                      category=case((Handoff.reason == "risk", Handoff.category), else_=category))
+    return _transition(handoff_id, username, "requeue", condition, values, url, note=(note or "").strip() or None)
+
+
 def record_action(handoff_id: int, username: str, action: str, url: Optional[str] = None) -> None:
     try:
         with session_scope(url) as session:
@@ -124,7 +177,7 @@ def record_action(handoff_id: int, username: str, action: str, url: Optional[str
 
 
 def _transition(handoff_id: int, username: str, action: str, condition: tuple, values: dict,
-                url: Optional[str]) -> Handoff:
+                url: Optional[str], note: Optional[str] = None) -> Handoff:
     try:
         with session_scope(url) as session:
             changed = session.execute(
@@ -132,7 +185,9 @@ def _transition(handoff_id: int, username: str, action: str, condition: tuple, v
                 .execution_options(synchronize_session=False)
             ).rowcount
             if changed:
-                session.add(StaffAction(handoff_id=handoff_id, username=username, action=action))
+                # At the transition's own time: a claim's action and the handoff's claimed_at are the same instant.
+                session.add(StaffAction(handoff_id=handoff_id, username=username, action=action, note=note,
+                                        at=values.get("updated_at") or utcnow()))
             row = session.get(Handoff, handoff_id)
     except Exception as exc:
         raise StorageError(f"could not update the handoff ({type(exc).__name__})") from exc

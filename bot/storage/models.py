@@ -106,8 +106,8 @@ class StaffSession(Base):
 
 
 class StaffAction(Base):
-    """Who did what to a handoff, and when (claim, take_over, reply, hand_back, close). Never the words of a
-    reply: those are in the conversation itself. Deleted with its handoff by retention."""
+    """Who did what to a handoff, and when (claim, take_over, release, reply, hand_back, requeue, close). Never
+    the words of a reply: those are in the conversation itself. Deleted with its handoff by retention."""
 
     __tablename__ = "staff_actions"
 
@@ -116,3 +116,6 @@ class StaffAction(Base):
     username = Column(String(64), nullable=False)  # kept as text: the record outlives a removed account
     action = Column(String(16), nullable=False)
     at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    # The staff member's note for whoever comes next, when the handoff stays open (a requeue); a closing note
+    # is the handoff's own.
+    note = Column(Text, nullable=True)

@@ -3,7 +3,9 @@
 A person chats over socket.io (python-socketio's client, as the web widget does) while a staff member
 uses the console in chromium: sees the conversation waiting, claims it, replies, and the person receives
 the reply; the assistant stays quiet while staff have the conversation, except for the crisis resources
-on a risk message; after the hand-back it answers again. New urgent conversations appear without a reload.
+on a risk message; after the hand-back it answers again. A hand-back after a risk message needs a note and
+leaves the conversation in the queue, urgent. New urgent conversations appear without a reload. A number
+that texted STOP is shown as opted out, its unsent replies as not sent, and staff cannot text it.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from bot.console.rasa_api import HANDED_BACK, JOINED
 from bot.settings import ROOT
 
 PASSWORD = "staff console test password"
+PILLS = "i have the pills in my hand right now"
 MARKUP = '<img src=x onerror="document.title=\'pwned\'"><script>document.title="pwned"</script>'
 WAIT = 90  # seconds to wait for an expected message before failing (the servers share 2 cores)
 
@@ -127,8 +130,8 @@ def test_staff_sign_in_claim_and_reply_reach_the_person_over_socketio(page: Page
     expect(page).not_to_have_title(re.compile("pwned"))
 
 
-def test_paused_while_claimed_crisis_still_answered_and_resumed_after_hand_back(page: Page, servers, staff_login,
-                                                                                visitor):
+def test_a_risk_message_while_claimed_is_answered_and_hand_back_then_needs_a_note_and_keeps_it_urgent(
+        page: Page, servers, staff_login, visitor):
     visitor.say("i need a real person")
     visitor.read_until("911")
     sign_in(page, servers, staff_login)
@@ -145,19 +148,39 @@ def test_paused_while_claimed_crisis_still_answered_and_resumed_after_hand_back(
     assert visitor.read_until("Let me look at your plan with you.") == ["Let me look at your plan with you."]
 
     # A risk signal while paused: the crisis resources still go out, and the handoff becomes urgent.
-    visitor.say("i want to kill myself tonight")
+    visitor.say(PILLS)
     crisis = visitor.read_until("988")
     assert any("988" in text for text in crisis)
-    # The open page shows it without a reload.
+    # The open page shows it without a reload, marked as a risk message since the claim.
     expect(page.locator("#urgency-badge")).to_have_text(re.compile("Imminent|Urgent"), timeout=WAIT * 1000)
     expect(page.locator("#urgency-changed")).to_contain_text("signals risk (suicide)")
-    expect(page.locator("#transcript li.person.risk")).to_contain_text("i want to kill myself tonight")
+    risky = page.locator("#transcript li.person.risk")
+    expect(risky).to_contain_text(PILLS)
+    expect(risky.locator(".flag")).to_have_text(["risk signal: suicide, imminent", "since the claim"])
     expect(page.locator("#status-text")).to_contain_text("With nurse")  # still with the staff member
+    expect(page.locator("#handback-label")).to_contain_text("needed")
 
+    # Hand back without a note: refused, and nothing changes.
+    page.get_by_role("button", name="Hand back to the assistant").click()
+    expect(page.get_by_role("alert").filter(has_text="Not handed back yet")).to_contain_text(
+        "wrote a risk message")
+    expect(page.locator("#status-text")).to_contain_text("With nurse")
+
+    note = "Has the pills in hand, would not say where she is. Please try again right away."
+    page.get_by_label(re.compile("^Note \\(needed")).fill(note)
     page.get_by_role("button", name="Hand back to the assistant").click()
     expect(page.get_by_role("heading", name="Conversations waiting for a person")).to_be_visible()
     visitor.read_until(HANDED_BACK)
+    # Back at the top of the queue, urgent and unclaimed, for the next person to see.
+    first = page.locator("#waiting-table tbody tr").first
+    expect(first).to_contain_text(visitor.label)
+    expect(first).to_contain_text("Risk signal (suicide)")
+    expect(first.locator(".badge")).to_have_text(re.compile("Imminent|Urgent"))
     expect(row_of(page, "claimed-table", visitor)).to_have_count(0)
+    first.get_by_role("link", name="Open").click()
+    expect(page.locator("#open-note")).to_contain_text(note)
+    expect(page.locator("#status-text")).to_contain_text("Waiting for a person")
+    expect(page.get_by_role("button", name=re.compile("^Claim"))).to_be_visible()
 
     # Resumed: the assistant answers again.
     visitor.say("how much does the program cost?")
@@ -227,3 +250,43 @@ def test_a_staff_reply_reaches_a_person_texting_by_sms(page: Page, servers, staf
     expect(page.locator("#transcript li.staff")).to_contain_text(reply)
     assert any(JOINED.split(".")[0] in body for body in twilio.to(phone))
     assert reply in twilio.to(phone)
+
+
+def test_a_crisis_text_after_stop_is_not_texted_and_the_console_shows_the_opt_out_and_refuses_replies(
+        page: Page, servers, staff_login):
+    twilio = servers["twilio"]
+    phone = "+16175550188"
+    assert text_as_twilio(servers["rasa"], phone, "STOP") == 200
+    assert text_as_twilio(servers["rasa"], phone, PILLS) == 200
+    (confirmation,) = twilio.to(phone)  # the opt-out confirmation, and not a word more
+    assert "unsubscribed" in confirmation
+
+    sign_in(page, servers, staff_login)
+    row = page.locator("#waiting-table tbody tr").filter(has_text="[phone …88]")
+    expect(row.locator(".badge.optout")).to_have_text("opted out of texts")
+    expect(row.locator(".badge").first).to_have_text(re.compile("Imminent|Urgent"))
+    row.get_by_role("link", name="Open").click()
+    expect(page.locator("#optout-badge")).to_have_text("Opted out of texts")
+    transcript = page.locator("#transcript")
+    expect(transcript.locator("li.opted-out")).to_contain_text("Texted STOP")
+    expect(transcript.locator("li.person.risk")).to_contain_text(PILLS)
+    # What the assistant answered is there, and shown as never texted.
+    unsent = transcript.locator("li.assistant.not-sent")
+    expect(unsent.first).to_contain_text("988")
+    expect(transcript.locator("li.assistant:not(.not-sent)")).to_have_count(0)
+
+    page.get_by_role("button", name=re.compile("^Claim")).click()
+    expect(page.locator("#status-text")).to_contain_text("With nurse")
+    expect(page.locator("#reply-blocked")).to_contain_text("texted STOP")
+    expect(page.locator("#reply-blocked")).to_contain_text("until they text START")
+    expect(page.locator("#reply-blocked")).to_contain_text("call them instead")
+    expect(page.get_by_label(re.compile("^Your reply"))).to_have_count(0)
+    expect(transcript.locator("li.notice.not-sent")).to_contain_text("Someone from our team has joined")
+
+    # The server refuses a reply too, not only the page.
+    csrf = page.locator("input[name=csrf]").first.get_attribute("value")
+    handoff_url = page.url
+    response = page.request.post(handoff_url + "/reply", form={"csrf": csrf, "text": "Are you safe right now?"})
+    assert response.status == 409
+    assert "texted STOP" in response.text() and "until they text START" in response.text()
+    assert twilio.to(phone) == [confirmation]

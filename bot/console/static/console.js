@@ -125,7 +125,11 @@
       const tr = el("tr", "urgency-" + h.urgency);
       cell(tr, "").appendChild(el("span", "badge " + h.urgency, h.urgency_label));
       cell(tr, h.reason + (h.category ? " (" + h.category + ")" : ""));
-      cell(tr, h.channel_label);
+      const channel = cell(tr, h.channel_label);
+      if (h.opted_out) {
+        channel.appendChild(document.createTextNode(" "));
+        channel.appendChild(el("span", "badge optout", "opted out of texts"));
+      }
       cell(tr, h.who);
       if (withStaff) cell(tr, h.claimed_by);
       cell(tr, h.waiting);
@@ -153,13 +157,20 @@
       const atBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 40;
       list.replaceChildren();
       lines.forEach(function (line) {
-        const li = el("li", "line " + line.who + (line.risk ? " risk" : ""));
+        const li = el("li", "line " + line.who + (line.risk ? " risk" : "") + (line.not_sent ? " not-sent" : "") +
+          (line.opted_out ? " opted-out" : ""));
         const meta = el("span", "meta");
         meta.appendChild(el("span", "label", line.label));
         meta.appendChild(document.createTextNode(" "));
         meta.appendChild(el("time", "", line.time));
-        if (line.risk) { meta.appendChild(document.createTextNode(" ")); meta.appendChild(el("span", "flag", "risk signal")); }
-        if (line.crisis) { meta.appendChild(document.createTextNode(" ")); meta.appendChild(el("span", "flag", "crisis resources")); }
+        function flag(text, className) {
+          meta.appendChild(document.createTextNode(" "));
+          meta.appendChild(el("span", "flag" + (className ? " " + className : ""), text));
+        }
+        if (line.risk) flag(line.risk_flag);
+        if (line.since_claim) flag("since the claim");
+        if (line.crisis) flag("crisis resources");
+        if (line.not_sent) flag("not sent (opted out)", "unsent");
         li.appendChild(meta);
         li.appendChild(el("span", "text", line.text));
         if (line.options.length) li.appendChild(el("span", "options", "Options: " + line.options.join(" · ")));
@@ -187,6 +198,13 @@
           }
           last = now;
         }
+      }
+      const handBack = document.getElementById("handback-label");
+      if (handBack && data.risk_since_claim) {
+        // A risk message since the claim: handing back now needs a note and keeps the conversation in the queue.
+        handBack.textContent = "Note (needed: the person wrote a risk message since the claim)";
+        document.getElementById("handback-hint").textContent = "The conversation goes back to the queue as " +
+          "urgent, unclaimed, with your note, so that someone else follows up.";
       }
       const h = data.handoff;
       if (h.urgency !== body.dataset.urgency) {
