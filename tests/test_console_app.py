@@ -283,7 +283,9 @@ def test_hand_back_resumes_the_assistant_and_closes_the_handoff(staff):
         resp = await post(client, f"/handoffs/{hid}/hand-back", note="answered the insurance question")
         assert resp.status == 303 and resp.headers["Location"] == "/"
         call = rasa.calls[-1]
-        assert [e["event"] for e in call["events"]] == ["resume", "bot"] and call["events"][1]["text"] == HANDED_BACK
+        assert [e["event"] for e in call["events"]] == ["resume", "active_loop", "slot", "slot", "bot"]
+        assert call["events"][-1]["text"] == HANDED_BACK
+        assert call["events"][1] == {"event": "active_loop", "name": None}  # the crisis follow-up ends too
         handoff = get_handoff(hid)
         assert (handoff.status, handoff.resolution, handoff.closed_by) == ("closed", "handed_back", "alice")
         assert (await (await client.get("/api/queue")).json())["claimed"] == []
@@ -443,7 +445,7 @@ def test_hand_back_after_a_risk_message_since_the_claim_needs_a_note_and_keeps_t
 
         resp = await post(client, f"/handoffs/{hid}/hand-back", note="Has pills; would not talk. Call 911 if no reply.")
         assert resp.status == 303 and resp.headers["Location"] == "/"
-        assert [e["event"] for e in rasa.calls[-1]["events"]] == ["resume", "bot"]
+        assert [e["event"] for e in rasa.calls[-1]["events"]] == ["resume", "active_loop", "slot", "slot", "bot"]
         handoff = get_handoff(hid)
         assert (handoff.status, handoff.claimed_by, handoff.urgency, handoff.closed_at) == ("waiting", None,
                                                                                             "imminent", None)

@@ -113,7 +113,16 @@ class RasaClient:
         await self.append(conversation_id, [{"event": "pause"}, _staff_message(text)], send=True)
 
     async def hand_back(self, conversation_id: str, not_texted: bool = False) -> None:
-        await self.append(conversation_id, [{"event": "resume"}, _notice(HANDED_BACK, not_texted)], send=True)
+        # A person from the team has judged the conversation: the crisis follow-up (crisis_followup_form),
+        # which otherwise ends only with an explicit "I'm safe", ends here too. The handoff's own state
+        # (kept open after a risk message since the claim) is the console's.
+        await self.append(conversation_id, [{"event": "resume"}, *END_CRISIS_FOLLOW_UP,
+                                            _notice(HANDED_BACK, not_texted)], send=True)
+
+
+END_CRISIS_FOLLOW_UP = [{"event": "active_loop", "name": None},
+                        {"event": "slot", "name": "requested_slot", "value": None},
+                        {"event": "slot", "name": "crisis_safety", "value": "staff"}]
 
 
 def _staff_message(text: str) -> Dict[str, Any]:
