@@ -13,6 +13,11 @@ def channel_of(tracker: Tracker) -> str:
     return (tracker.get_latest_input_channel() or "unknown")[:64]
 
 
+def intent_of(tracker: Tracker) -> str:
+    """The latest message's intent name ("" when there is none)."""
+    return str(((tracker.latest_message or {}).get("intent") or {}).get("name") or "")
+
+
 def latest_risk(tracker: Tracker) -> Dict[str, Any]:
     return dict((tracker.latest_message or {}).get("risk") or {})
 

@@ -20,8 +20,8 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import channel_of, get_logger, latest_risk
-from actions.faq import intent_of, questions_asked
+from actions.common import channel_of, get_logger, intent_of, latest_risk
+from actions.faq import questions_asked
 from bot.risk import safety_answer
 from bot.risk.safety_answer import NOT_SAFE, SAFE
 from bot.storage.db import StorageError

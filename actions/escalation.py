@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import channel_of, get_logger, latest_risk
+from actions.common import channel_of, get_logger, intent_of, latest_risk
 from actions.faq import questions_asked
 from bot.language import looks_spanish
 from bot.profile import ProfileError, current_profile
@@ -31,7 +31,7 @@ def risk_from_tracker(tracker: Tracker) -> Dict[str, Any]:
     risk = latest_risk(tracker)
     category = risk.get("category")
     if category not in CATEGORIES:
-        intent = str(((tracker.latest_message or {}).get("intent") or {}).get("name") or "")
+        intent = intent_of(tracker)
         category = intent[len("risk_"):] if intent.startswith("risk_") else None
     if category not in CATEGORIES:
         # Reached without a fresh verdict (e.g. a story replay): keep the last known category.

@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import intent_of
 from bot.faq_topics import other_questions, topic_of
 
 TOPIC_NAMES = {
@@ -27,10 +28,6 @@ def answered_topic(tracker: Tracker) -> str:
     chosen = selectors.get("faq") or selectors.get("default") or {}
     key = ((chosen.get("response") or {}).get("intent_response_key")) or ""
     return key.split("/", 1)[1] if "/" in key else ""
-
-
-def intent_of(tracker: Tracker) -> str:
-    return str(((tracker.latest_message or {}).get("intent") or {}).get("name") or "")
 
 
 def questions_asked(tracker: Tracker, text: str) -> List[str]:

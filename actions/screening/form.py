@@ -12,7 +12,7 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import latest_risk
+from actions.common import intent_of, latest_risk
 from actions.screening import extract
 
 READERS: Dict[str, Callable[[str], Optional[str]]] = {
@@ -36,7 +36,7 @@ ALWAYS_INTERRUPT = {"human_handoff", "stop", "retract"}
 
 def is_interruption(tracker: Tracker, strict: bool = False) -> bool:
     """Whether the latest message is not an answer (strict: only risk, a person or stop count)."""
-    intent = str(((tracker.latest_message or {}).get("intent") or {}).get("name") or "")
+    intent = intent_of(tracker)
     if latest_risk(tracker).get("is_risk") or intent.startswith("risk_"):
         return True
     return intent in (ALWAYS_INTERRUPT if strict else INTERRUPTIONS)
@@ -50,8 +50,7 @@ def read_answer(slot: str, tracker: Tracker) -> Dict[Text, Any]:
     if text.startswith("/"):
         return {}
     value = READERS[slot](text)
-    if latest_risk(tracker).get("is_risk") or str(((tracker.latest_message or {}).get("intent") or {})
-                                                   .get("name") or "").startswith("risk_"):
+    if latest_risk(tracker).get("is_risk") or intent_of(tracker).startswith("risk_"):
         return {}
     if value is None and is_interruption(tracker):
         return {}
