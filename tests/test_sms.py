@@ -55,10 +55,30 @@ def test_long_replies_split_between_sentences_within_two_segments():
     assert " ".join(parts) == " ".join(text.split())
 
 
-def test_one_emoji_switches_to_ucs2_limits():
+def test_one_emoji_switches_only_its_own_part_to_ucs2():
     text = "Thank you 🙏 " + " ".join("word" for _ in range(60))
-    assert not formatting.is_gsm7(text)
-    assert all(formatting.sms_length(p) <= 134 for p in formatting.split_sms(text))
+    parts = formatting.split_sms(text)
+    assert not formatting.is_gsm7(parts[0]) and formatting.sms_length(parts[0]) <= 134
+    assert all(formatting.segments(p) <= 2 for p in parts)
+    assert all(formatting.is_gsm7(p) for p in parts[1:])
+
+
+def test_a_crisis_reply_with_the_spanish_line_keeps_the_numbers_first_in_few_texts():
+    """One accented letter used to make the whole crisis reply UCS-2: five texts, the Spanish line fourth."""
+    import yaml
+
+    from bot.risk import resources
+    from bot.settings import ROOT
+
+    crisis = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]["utter_crisis"][0]["text"]
+    reply = " ".join([crisis, *resources.extra_lines("suicide", ["overdose"], spanish=True),
+                      resources.HANDOFF_STAFFED, "Are you safe right now?"])
+    parts = formatting.split_sms(reply)
+    assert len(parts) <= 3 and all(formatting.segments(p) <= 2 for p in parts)
+    assert "988" in parts[0] and "911" in parts[0] and formatting.is_gsm7(parts[0])
+    assert any("español" in p for p in parts)
+    assert formatting.segments("a" * 160) == 1 and formatting.segments("a" * 161) == 2
+    assert formatting.segments("é" * 70) == 1 and formatting.segments("á" * 71) == 2
 
 
 def test_typographic_quotes_do_not_force_ucs2():
@@ -135,3 +155,47 @@ def test_a_message_from_a_number_that_did_not_opt_out_is_answered_and_not_marked
     asyncio.run(receive(signed(channel, "+16175550151", "hi")))
     assert texts == [("+16175550151", "Hi! Ask me anything.")]
     assert NOT_TEXTED not in (seen[0].metadata or {})
+
+
+def test_a_second_stop_is_not_confirmed_again(monkeypatch, project_db):
+    import asyncio
+
+    async def assistant(message):
+        raise AssertionError("STOP never reaches the assistant")
+
+    channel, receive, texts = sms_line(monkeypatch, assistant)
+    phone = "+16175550152"
+
+    async def scenario():
+        await receive(signed(channel, phone, "STOP"))
+        await receive(signed(channel, phone, "stop"))
+        await receive(signed(channel, phone, "UNSUBSCRIBE"))
+
+    asyncio.run(scenario())
+    assert is_opted_out(phone) and len(texts) == 1 and "unsubscribed" in texts[0][1]
+
+
+def test_a_number_outside_the_offered_choices_gets_the_choices_again(monkeypatch, project_db):
+    import asyncio
+
+    seen = []
+
+    async def assistant(message):
+        seen.append(message.text)
+
+    channel, receive, texts = sms_line(monkeypatch, assistant)
+    offered = [{"title": "Yes", "payload": "yes"}, {"title": "No", "payload": "no"},
+               {"title": "Not sure", "payload": "not sure"}]
+
+    async def last_buttons(sender):
+        return offered
+
+    monkeypatch.setattr(channel, "last_buttons", last_buttons)
+
+    async def scenario():
+        await receive(signed(channel, "+16175550153", "5"))
+        await receive(signed(channel, "+16175550153", "2"))
+
+    asyncio.run(scenario())
+    assert texts[0][1].startswith("Please reply 1, 2 or 3: 1) Yes 2) No 3) Not sure")
+    assert seen == ["no"]  # "5" never reached the assistant as a message; "2" chose the second option

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from urllib.parse import parse_qs
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
@@ -36,6 +37,9 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 OPT_OUT_REPLY = ("You're unsubscribed and won't get more texts from this number. Reply START to resubscribe. "
                  "In a crisis, call or text 988, or call 911.")
 OPT_IN_REPLY = "You're resubscribed. Text us any question. In a crisis, call or text 988, or call 911."
+# A picture-only MMS arrives with an empty Body: say what the line can read, with the numbers in view.
+MEDIA_REPLY = ("I can only read text, not pictures or voice notes. Please type your question. If you are in danger, "
+               "call 911, or call or text 988.")
 HELP_REPLY = ("This is an automated helpline, not a clinician. For a person, call {phone}. In a crisis, call or "
               "text 988, or call 911. Reply STOP to opt out.")
 
@@ -137,11 +141,20 @@ class VerifiedTwilioInput(InputChannel):
                 logger.error("SMS to %s not sent (%s)", mask(to), type(exc).__name__)
 
     # ---------- receiving ----------
-    def signature_ok(self, request: Request) -> bool:
+    @staticmethod
+    def form_fields(request: Request) -> Dict[str, str]:
+        """Every posted field, empty ones included: Twilio signs FromCity=, FromZip=, Body= (a picture-only MMS)
+        too, and Sanic's own form parsing drops blank values, which would make every such signature wrong."""
+        content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if content_type == "application/x-www-form-urlencoded":
+            parsed = parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
+            return {key: values[0] for key, values in parsed.items()}
+        return {key: values[0] if isinstance(values, list) else values for key, values in request.form.items()}
+
+    def signature_ok(self, request: Request, params: Dict[str, str]) -> bool:
         signature = request.headers.get("X-Twilio-Signature")
         if not self.validator or not signature:
             return False
-        params = {key: values[0] if isinstance(values, list) else values for key, values in request.form.items()}
         return self.validator.validate(self.webhook_url or request.url, params, signature)
 
     @staticmethod
@@ -162,10 +175,11 @@ class VerifiedTwilioInput(InputChannel):
                 return list(event.data["buttons"])
         return []
 
-    async def handle_keyword(self, sender: str, word: str) -> None:
+    async def handle_keyword(self, sender: str, word: str, opted_out: bool = False) -> None:
         if word == "opt_out":
             await asyncio.to_thread(set_opted_out, sender, True)
-            await self.send_text(sender, OPT_OUT_REPLY)
+            if not opted_out:  # one confirmation: a second STOP from an opted-out number gets no text at all
+                await self.send_text(sender, OPT_OUT_REPLY)
         elif word == "opt_in":
             await asyncio.to_thread(set_opted_out, sender, False)
             await self.send_text(sender, OPT_IN_REPLY)
@@ -186,25 +200,36 @@ class VerifiedTwilioInput(InputChannel):
 
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            if not self.signature_ok(request):
+            fields = self.form_fields(request)
+            if not self.signature_ok(request, fields):
                 logger.warning("SMS webhook refused: missing or wrong X-Twilio-Signature")
                 return response.text("invalid signature", status=403)
-            sender, text = request.form.get("From"), request.form.get("Body")
+            sender, text = fields.get("From"), fields.get("Body")
             if not sender or text is None:
                 return response.text("Body and From are required", status=400)
             try:
                 opted_out = await asyncio.to_thread(is_opted_out, sender)
                 word = keyword(text, opted_out)
                 if word:
-                    await self.handle_keyword(sender, word)
+                    await self.handle_keyword(sender, word, opted_out)
                     return response.text(EMPTY_TWIML, content_type="text/xml")
             except StorageError as exc:
                 # Unknown opt-out state: send nothing rather than text someone who may have opted out.
                 logger.error("SMS from %s: opt-out store unavailable (%s)", mask(sender), exc)
                 return response.text("temporarily unavailable", status=503)
 
+            if not text.strip():
+                if not opted_out:
+                    await self.send_text(sender, MEDIA_REPLY)
+                return response.text(EMPTY_TWIML, content_type="text/xml")
+
             buttons = await self.last_buttons(sender)
             chosen = formatting.resolve_choice(text, buttons) if buttons else None
+            if buttons and not chosen and formatting.is_choice_number(text):
+                # "5" when 1 to 3 were offered: say which numbers work instead of reading it as a message.
+                if not opted_out:
+                    await self.send_text(sender, formatting.choose_again(buttons))
+                return response.text(EMPTY_TWIML, content_type="text/xml")
             collector = SmsCollector()
             metadata = {**({"sms_choice": text} if chosen else {}),
                         # Kept with the message in the conversation: the staff console shows this turn's replies

@@ -39,22 +39,26 @@ def part_limit(text: str) -> int:
 
 
 def split_sms(text: str) -> List[str]:
-    """Parts of at most two segments each, cut between sentences where possible, then between words."""
+    """Parts of at most two segments each, cut between sentences where possible, then between words.
+
+    Each part is encoded on its own: one accented letter (a Spanish line) makes only its own part UCS-2
+    (67 characters a segment), so the English parts before it keep GSM-7's 153 and the crisis numbers
+    stay in the first text.
+    """
     text = to_gsm_friendly(" ".join((text or "").split()))
     if not text:
         return []
-    limit = part_limit(text)
-    if sms_length(text) <= limit:
+    if sms_length(text) <= part_limit(text):
         return [text]
     pieces: List[str] = []
     for sentence in re.split(r"(?<=[.!?])\s+", text):
-        if sms_length(sentence) <= limit:
+        if sms_length(sentence) <= part_limit(sentence):
             pieces.append(sentence)
             continue
         words, current = sentence.split(" "), ""
         for word in words:
             candidate = f"{current} {word}".strip()
-            if sms_length(candidate) > limit and current:
+            if sms_length(candidate) > part_limit(candidate) and current:
                 pieces.append(current)
                 candidate = word
             current = candidate
@@ -62,11 +66,19 @@ def split_sms(text: str) -> List[str]:
             pieces.append(current)
     parts: List[str] = []
     for piece in pieces:
-        if parts and sms_length(f"{parts[-1]} {piece}") <= limit:
-            parts[-1] = f"{parts[-1]} {piece}"
+        joined = f"{parts[-1]} {piece}" if parts else ""
+        if parts and sms_length(joined) <= part_limit(joined):
+            parts[-1] = joined
         else:
             parts.append(piece)
     return parts
+
+
+def segments(text: str) -> int:
+    """How many SMS segments a text is billed and delivered as."""
+    length, gsm = sms_length(text), is_gsm7(text)
+    single, multi = (160, 153) if gsm else (70, 67)
+    return 1 if length <= single else -(-length // multi)
 
 
 def numbered(buttons: Iterable[Dict[str, Any]]) -> str:
@@ -87,6 +99,17 @@ def render(messages: Iterable[Dict[str, Any]], program_name: Optional[str] = Non
     if program_name:  # texts can show on lock screens
         joined = re.sub(re.escape(program_name), "our program", joined, flags=re.IGNORECASE)
     return joined
+
+
+def is_choice_number(text: str) -> bool:
+    """A reply that is only a small number ("5", "0."), as people answer a numbered list."""
+    return bool(re.fullmatch(r"\d{1,2}", (text or "").strip().rstrip(".)")))
+
+
+def choose_again(buttons: List[Dict[str, Any]]) -> str:
+    last = len(buttons)
+    numbers = ", ".join(str(i) for i in range(1, last)) + f" or {last}" if last > 1 else "1"
+    return f"Please reply {numbers}: {numbered(buttons)}. Or type your answer in words."
 
 
 def resolve_choice(text: str, buttons: List[Dict[str, Any]]) -> Optional[str]:

@@ -195,6 +195,34 @@ def test_sms_without_body_or_from_gets_400(servers):
     assert sms(servers["rasa"], None, None, fields={"Body": "hi"}) == 400
 
 
+def twilio_fields(sender, body, **extra):
+    """The field set Twilio posts for an incoming text, blanks included (cities and zips are often unknown)."""
+    fields = {"ToCountry": "US", "ToState": "MA", "SmsMessageSid": "SM" + "2" * 32, "NumMedia": "0", "ToCity": "",
+              "FromZip": "", "SmsSid": "SM" + "2" * 32, "FromState": "MA", "SmsStatus": "received", "FromCity": "",
+              "Body": body, "FromCountry": "US", "To": "+16175550100", "ToZip": "", "NumSegments": "1",
+              "ReferralNumMedia": "0", "MessageSid": "SM" + "2" * 32, "AccountSid": "AC" + "0" * 32,
+              "From": sender, "ApiVersion": "2010-04-01"}
+    fields.update(extra)
+    return fields
+
+
+def test_a_signed_text_with_twilios_blank_fields_is_answered(servers, twilio):
+    """Sanic drops blank form values; Twilio signs them: they must be kept or every such text gets 403."""
+    phone = "+16175550214"
+    assert sms(servers["rasa"], phone, None, fields=twilio_fields(phone, "do you take my insurance")) == 200
+    (reply,) = twilio.to(phone)
+    assert "MassHealth" in reply
+
+
+def test_a_picture_only_text_gets_a_kind_answer_with_the_numbers(servers, twilio):
+    phone = "+16175550215"
+    fields = twilio_fields(phone, "", NumMedia="1", MediaContentType0="image/jpeg",
+                           MediaUrl0="https://example.invalid/media/1")
+    assert sms(servers["rasa"], phone, None, fields=fields) == 200
+    (reply,) = twilio.to(phone)
+    assert "only read text" in reply and "911" in reply and "988" in reply
+
+
 def test_sms_greeting_uses_the_sms_variant_without_the_program_name(servers, twilio):
     phone = "+16175550204"
     assert sms(servers["rasa"], phone, "hi") == 200
