@@ -32,6 +32,12 @@ TOPIC_WORDS = {
     "family": ["family", "my wife", "my husband", "my parents", "loved one", "relatives"],
     "virtual": ["virtual", "online", "zoom", "telehealth", "video", "from home"],
     "confidentiality": ["confidential", "private", "privacy", "my employer", "my boss", "find out", "records"],
+    "location": ["where are you", "where is the", "address", "located", "directions", "parking", "bus "],
+    "age_limits": ["how old", "age limit", "minimum age", "teenager", "teens", "minors", "under 18", "too old"],
+    "start_date": ["waitlist", "wait list", "how soon", "next opening", "start this week", "start next week"],
+    "session_length": ["how long is each", "how long is a session", "how long are the groups",
+                       "how long is group", "each session", "per session"],
+    "what_to_bring": ["bring", "what to wear", "what should i wear"],
 }
 _SPLIT = re.compile(r"\?+|\s+(?:and also|also|plus|and|oh and|btw)\s+(?=(?:do|does|is|are|can|could|will|would|"
                     r"how|what|when|where|which|who|why|any)\b)", re.IGNORECASE)

@@ -20,6 +20,21 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 DEFAULT_COST_NOTE = (
     "Your cost depends on your insurance or funding. Our admissions team can check your benefits for free."
 )
+# Answers for the optional details. Each says only what is true of any IOP and sends people to the team for
+# the clinic's own fact, so a profile that leaves a detail out never makes the bot invent one.
+DEFAULT_AGES_NOTE = "Our admissions team can tell you which ages our program serves."
+DEFAULT_START_NOTE = (
+    "How soon you can start depends on your intake assessment and on openings in the group times that suit you."
+    " Our admissions team can tell you the next opening."
+)
+DEFAULT_DIRECTIONS = "Our team can help with directions and parking."
+DEFAULT_SESSION_LENGTH = "Most IOP sessions last about 3 hours, with a short break."
+DEFAULT_BRING = (
+    "a photo ID",
+    "your insurance card, if you have one",
+    "a list of the medicines you take and their doses",
+    "the names of your doctors or counselors",
+)
 _HOURS_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 
@@ -42,6 +57,11 @@ class ClinicProfile:
     staffed_hours: Dict[str, Optional[Tuple[time, time]]]
     retention_days: int
     cost_note: str = DEFAULT_COST_NOTE
+    ages_note: str = DEFAULT_AGES_NOTE
+    start_note: str = DEFAULT_START_NOTE
+    session_length: str = DEFAULT_SESSION_LENGTH
+    directions: str = DEFAULT_DIRECTIONS
+    what_to_bring: Tuple[str, ...] = DEFAULT_BRING
     sms_show_program_name: bool = False
     extra: Dict[str, Any] = field(default_factory=dict)
 
@@ -72,6 +92,11 @@ class ClinicProfile:
             "cost_note": self.cost_note,
             "staffed_hours": describe_hours(self.staffed_hours),
             "retention_days": str(self.retention_days),
+            "ages_note": self.ages_note,
+            "start_note": self.start_note,
+            "session_length": self.session_length,
+            "directions": self.directions,
+            "bring_list": join_words(self.what_to_bring),
         }
 
 
@@ -204,6 +229,11 @@ def parse_profile(raw: Any, source: str = "profile") -> ClinicProfile:
         retention_days=retention,
         cost_note=_text(raw, "cost_note", errors, required=False) or DEFAULT_COST_NOTE,
         sms_show_program_name=bool(sms.get("show_program_name", False)),
+        ages_note=_text(raw, "ages_note", errors, required=False) or DEFAULT_AGES_NOTE,
+        start_note=_text(raw, "start_note", errors, required=False) or DEFAULT_START_NOTE,
+        session_length=_text(raw, "session_length", errors, required=False) or DEFAULT_SESSION_LENGTH,
+        directions=_text(raw, "directions", errors, required=False) or DEFAULT_DIRECTIONS,
+        what_to_bring=_text_list(raw, "what_to_bring", errors) if "what_to_bring" in raw else DEFAULT_BRING,
     )
     if errors:
         raise ProfileError(f"{source} has {len(errors)} problem(s):\n  - " + "\n  - ".join(errors))

@@ -76,3 +76,19 @@ def test_describe_hours_groups_days():
     hours = {d: (time(8), time(20)) for d in ("monday", "tuesday", "wednesday")}
     hours["saturday"] = (time(9), time(12))
     assert describe_hours(hours) == "Monday to Wednesday, 8 am to 8 pm; Saturday, 9 am to noon"
+
+
+def test_optional_details_fall_back_to_general_answers():
+    """A profile without ages, start, session length, directions or a list to bring never invents them."""
+    slots = parse_profile(MINIMAL).as_slots()
+    assert "admissions team" in slots["ages_note"] and "18" not in slots["ages_note"]
+    assert "next opening" in slots["start_note"]
+    assert "photo ID" in slots["bring_list"] and slots["bring_list"].count(",") >= 2
+    shipped = load_profile(ROOT / "clinic.yml").as_slots()
+    assert "18 and older" in shipped["ages_note"]
+    assert "bus" in shipped["directions"]
+
+
+def test_what_to_bring_must_be_a_list():
+    with pytest.raises(ProfileError, match="what_to_bring"):
+        parse_profile(dict(MINIMAL, what_to_bring="an ID"))

@@ -42,7 +42,7 @@ def render(domain, name, slots=None, channel="rest"):
 
 
 def test_every_response_renders_fully(domain, profile_file):
-    assert len([r for r in domain.responses if r.startswith("utter_faq/")]) == 15
+    assert len([r for r in domain.responses if r.startswith("utter_faq/")]) == 20
     for name, variations in domain.responses.items():
         for channel in {v.get("channel") or "rest" for v in variations}:
             out = render(domain, name, {"risk_category": "suicide", "risk_urgency": "urgent", "risk_subject": "self"},
