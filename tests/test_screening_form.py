@@ -10,15 +10,18 @@ def tracker_for(make_tracker, text, intent="inform", requested="screening_freque
 
 def test_an_answer_fills_only_the_question_being_asked(make_tracker):
     tracker = tracker_for(make_tracker, "like 6 beers a night")
-    assert read_answer("screening_frequency", tracker) == {"screening_frequency": "daily", "screening_retry": None}
+    assert read_answer("screening_frequency", tracker) == {"screening_frequency": "daily", "screening_retry": None,
+                                                           "screening_confirm": None}
     assert read_answer("screening_substances", tracker) == {}  # not asked now: nothing stored
 
 
 def test_an_unclear_answer_is_asked_once_more_then_recorded_as_not_sure(make_tracker):
     first = tracker_for(make_tracker, "hmm purple")
-    assert read_answer("screening_frequency", first) == {"screening_retry": "screening_frequency"}
+    assert read_answer("screening_frequency", first) == {"screening_retry": "screening_frequency",
+                                                         "screening_confirm": None}
     second = tracker_for(make_tracker, "banana", retry="screening_frequency")
-    assert read_answer("screening_frequency", second) == {"screening_frequency": "unsure", "screening_retry": None}
+    assert read_answer("screening_frequency", second) == {"screening_frequency": "unsure", "screening_retry": None,
+                                                          "screening_confirm": None}
 
 
 @pytest.mark.parametrize("intent", ["faq", "human_handoff", "stop", "retract"])
@@ -39,3 +42,72 @@ def test_a_question_that_also_answers_counts_as_the_answer(make_tracker):
 def test_a_risk_message_is_never_an_answer_even_when_it_reads_like_one(make_tracker, risk, intent):
     tracker = tracker_for(make_tracker, "every day i want to die", intent=intent, risk=risk)
     assert read_answer("screening_frequency", tracker) == {}
+
+
+# Buttons, SMS numbers and a bare yes / no are read exactly, whatever the model says.
+@pytest.mark.parametrize("requested, text, value", [
+    ("screening_withdrawal", "1", "yes"), ("screening_medical", "No.", "no"), ("screening_relapse", "idk", "unsure"),
+    ("screening_home", "yes", "safe"), ("screening_home", "2", "unsafe"), ("screening_frequency", "4", "unsure"),
+    ("screening_frequency", "a few times a week", "weekly"),
+])
+def test_buttons_numbers_and_bare_answers_are_read_exactly(make_tracker, requested, text, value):
+    events = read_answer(requested, tracker_for(make_tracker, text, requested=requested))
+    assert events[requested] == value and events["screening_confirm"] is None
+
+
+def test_one_answer_fills_what_and_how_often(make_tracker):
+    """'vodka every day' answers the first two questions: how often is not asked again (issue 25)."""
+    events = read_answer("screening_substances", tracker_for(make_tracker, "vodka every day",
+                                                             requested="screening_substances"))
+    assert events["screening_substances"] == "alcohol" and events["screening_frequency"] == "daily"
+    only_what = read_answer("screening_substances", tracker_for(make_tracker, "vodka", requested="screening_substances"))
+    assert "screening_frequency" not in only_what
+
+
+def fixed_reading(monkeypatch, value, confidence):
+    from actions.screening import answer_model
+
+    class Reader:
+        def read(self, question, text):
+            return answer_model.Reading(value, confidence)
+
+    monkeypatch.setattr(answer_model, "reader", lambda: Reader())
+
+
+def test_a_middling_reading_is_confirmed_in_one_line_then_stored_on_yes(make_tracker, monkeypatch):
+    from actions.screening import answer_model
+
+    fixed_reading(monkeypatch, "no", (answer_model.ACCEPT + answer_model.CONFIRM) / 2)
+    asked = read_answer("screening_withdrawal", tracker_for(make_tracker, "just cant sleep for a night or two",
+                                                            requested="screening_withdrawal"))
+    assert asked == {"screening_confirm": "withdrawal:no", "screening_retry": None}
+    yes = make_tracker("yep", "affirm", slots={"requested_slot": "screening_withdrawal",
+                                               "screening_confirm": "withdrawal:no"})
+    assert read_answer("screening_withdrawal", yes)["screening_withdrawal"] == "no"
+    no = make_tracker("no", "deny", slots={"requested_slot": "screening_withdrawal", "screening_confirm": "withdrawal:no"})
+    assert read_answer("screening_withdrawal", no) == {"screening_confirm": None, "screening_retry": "screening_withdrawal"}
+
+
+def test_a_sure_reading_is_stored_and_a_weak_one_asked_again(make_tracker, monkeypatch):
+    from actions.screening import answer_model
+
+    fixed_reading(monkeypatch, "yes", answer_model.ACCEPT)
+    tracker = tracker_for(make_tracker, "had a seizure in 2019 when i quit", requested="screening_withdrawal")
+    assert read_answer("screening_withdrawal", tracker)["screening_withdrawal"] == "yes"
+    fixed_reading(monkeypatch, "yes", answer_model.CONFIRM / 2)
+    assert read_answer("screening_withdrawal", tracker) == {"screening_retry": "screening_withdrawal",
+                                                            "screening_confirm": None}
+
+
+# The answers issue 18 saw taken as "not sure" (then tipping people to detox-first or higher care) are read
+# by the trained answer models as the value a clinician would read: stored, or confirmed with that value.
+@pytest.mark.parametrize("requested, text, value", [
+    ("screening_medical", "asthma", "no"),
+    ("screening_mental_health", "adhd, on my meds", "no"),
+    ("screening_withdrawal", "can't sleep and get irritable when I stop the weed, that's it", "no"),
+    ("screening_home", "live with my parents, they want me to go, nobody else uses", "safe"),
+])
+def test_answers_in_own_words_are_read_as_a_clinician_would(make_tracker, requested, text, value):
+    events = read_answer(requested, tracker_for(make_tracker, text, requested=requested))
+    question = requested[len("screening_"):]
+    assert events.get(requested) == value or events.get("screening_confirm") == f"{question}:{value}", events

@@ -50,6 +50,39 @@ def yes_no(text: str) -> Optional[str]:
     return None
 
 
+_EXACT_YES = {"yes", "yeah", "yea", "ya", "yep", "yup", "y", "sure", "definitely", "absolutely", "correct", "si",
+              "sí", "yes please", "yes i can", "i can", "right", "thats right", "that's right", "exactly"}
+_EXACT_NO = {"no", "nope", "nah", "n", "never", "none", "no never", "not at all", "no thanks", "no i cant",
+             "no i can't", "not really", "nothing", "thats wrong", "that's wrong", "wrong"}
+_EXACT_UNSURE = {"not sure", "idk", "i dont know", "i don't know", "dunno", "unsure", "maybe", "no idea", "skip",
+                 "im not sure", "i'm not sure", "not really sure", "hard to say", "i guess so maybe"}
+_FREQUENCY_CHOICES = {"every day": "daily", "everyday": "daily", "daily": "daily", "a few times a week": "weekly",
+                      "some days each week": "weekly", "weekly": "weekly", "once a month": "less_often",
+                      "less often": "less_often", "monthly": "less_often"}
+
+
+def exact(text: str, question: Optional[str] = None) -> Optional[str]:
+    """A button, an SMS number or a bare yes / no / not sure, read exactly; None for any other words.
+
+    `question` is the screen's question (its value set differs: frequency, home); None reads a yes or no
+    reply to a confirmation. Substances are named, never a yes or no: always None.
+    """
+    low = " ".join(_WORD.findall((text or "").lower().replace("’", "'")))
+    if not low or question == "substances":
+        return None
+    if question == "frequency":
+        numbered = {"1": "daily", "2": "weekly", "3": "less_often", "4": UNSURE}
+        if low in numbered or low in _FREQUENCY_CHOICES:
+            return numbered.get(low) or _FREQUENCY_CHOICES[low]
+        return UNSURE if low in _EXACT_UNSURE else None
+    answer = _NUMBERED.get(low)
+    if answer is None:
+        answer = YES if low in _EXACT_YES else NO if low in _EXACT_NO else UNSURE if low in _EXACT_UNSURE else None
+    if question == "home" and answer is not None:
+        return {YES: "safe", NO: "unsafe", UNSURE: UNSURE}[answer]
+    return answer
+
+
 def withdrawal(text: str) -> Optional[str]:
     """'yeah i get the shakes bad when i stop' -> yes; 'no shakes or sweats' -> no."""
     answer = yes_no(text)

@@ -2,7 +2,10 @@
 
 A message that is a risk signal, a question, a request for a person or "stop" fills nothing: the form
 rejects it and the rules take over (escalation, the FAQ answer then the form again, the handoff, the
-stop). An answer that cannot be read is asked once more with examples, then recorded as "not sure".
+stop). A button, an SMS number or a bare yes/no is read exactly; other words by the question's model
+(answer_model.py): stored when it is sure, confirmed in one line when it is less sure, and asked once
+more with examples when it cannot read them, then recorded as "not sure".
+One answer can fill two questions: "vodka every day" answers what and how often.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import intent_of, latest_risk
-from actions.screening import extract
+from actions.screening import answer_model, extract
 
 READERS: Dict[str, Callable[[str], Optional[str]]] = {
     "screening_substances": extract.substances,
@@ -42,6 +45,21 @@ def is_interruption(tracker: Tracker, strict: bool = False) -> bool:
     return intent in (ALWAYS_INTERRUPT if strict else INTERRUPTIONS)
 
 
+def _stored(slot: str, value: str, text: str, tracker: Tracker) -> Dict[Text, Any]:
+    events: Dict[Text, Any] = {slot: value, "screening_retry": None, "screening_confirm": None}
+    if slot == "screening_substances" and not tracker.get_slot("screening_frequency"):
+        often = extract.frequency(text)
+        if often and often != extract.UNSURE:
+            events["screening_frequency"] = often
+    return events
+
+
+def _not_read(slot: str, tracker: Tracker) -> Dict[Text, Any]:
+    if tracker.get_slot("screening_retry") != slot:
+        return {"screening_retry": slot, "screening_confirm": None}  # ask once more, with examples
+    return {slot: extract.UNSURE, "screening_retry": None, "screening_confirm": None}
+
+
 def read_answer(slot: str, tracker: Tracker) -> Dict[Text, Any]:
     """The slot events for the latest message as an answer to `slot`; {} when it is not an answer."""
     if tracker.get_slot("requested_slot") != slot or tracker.latest_message.get("text") is None:
@@ -49,17 +67,42 @@ def read_answer(slot: str, tracker: Tracker) -> Dict[Text, Any]:
     text = (tracker.latest_message or {}).get("text") or ""
     if text.startswith("/"):
         return {}
-    value = READERS[slot](text)
     if latest_risk(tracker).get("is_risk") or intent_of(tracker).startswith("risk_"):
         return {}
-    if value is None and is_interruption(tracker):
-        return {}
-    # A question that also reads as an answer ("no, but how much is it?") counts as the answer.
+    question = slot[len("screening_"):]
+
+    # The reply to a one-line confirmation ("So no shakes ... when you stop?").
+    confirm = tracker.get_slot("screening_confirm") or ""
+    if confirm.startswith(question + ":"):
+        reply = extract.exact(text)
+        if reply == extract.YES:
+            return _stored(slot, confirm.split(":", 1)[1], text, tracker)
+        if reply == extract.NO:
+            return {"screening_confirm": None, "screening_retry": slot}  # the question again, with examples
+
+    value = extract.exact(text, question)
     if value is not None:
-        return {slot: value, "screening_retry": None}
-    if tracker.get_slot("screening_retry") != slot:
-        return {"screening_retry": slot}  # ask once more, with examples
-    return {slot: extract.UNSURE, "screening_retry": None}
+        return _stored(slot, value, text, tracker)
+    if is_interruption(tracker):
+        # A question that also reads as an answer ("no, but how much is it?") counts as the answer.
+        value = READERS[slot](text)
+        return _stored(slot, value, text, tracker) if value is not None else {}
+    if question == "substances":  # the names people use are facts: words first, the model for the rest
+        value = READERS[slot](text)
+        if value is None:
+            reading = answer_model.reader().read(question, text)
+            value = reading.value if reading else None
+        return _stored(slot, value, text, tracker) if value is not None else _not_read(slot, tracker)
+
+    reading = answer_model.reader().read(question, text)
+    if reading is None:  # no model for this question: the word rules alone
+        value = READERS[slot](text)
+        return _stored(slot, value, text, tracker) if value is not None else _not_read(slot, tracker)
+    if reading.confidence >= answer_model.ACCEPT:
+        return _stored(slot, reading.value, text, tracker)
+    if reading.confidence >= answer_model.CONFIRM and reading.value != extract.UNSURE:
+        return {"screening_confirm": f"{question}:{reading.value}", "screening_retry": None}
+    return _not_read(slot, tracker)
 
 
 class ValidateScreeningForm(FormValidationAction):
