@@ -94,7 +94,11 @@ class RiskSignalDetector(GraphComponent):
         ranking = list(message.get(INTENT_RANKING_KEY) or [])
 
         if verdict.is_risk:
-            name = risk_intent(verdict.category)
+            category = self._category(verdict.category, message.get(RISK_MODEL_KEY) or {})
+            if category != verdict.category:
+                risk.update(category=category, rules_category=verdict.category,
+                            also=sorted(set(risk.get("also") or []) | {verdict.category}))
+            name = risk_intent(category)
             self._set_intent(message, name, [r for r in ranking if r.get(INTENT_NAME_KEY) != name])
         elif str(intent.get(INTENT_NAME_KEY) or "").startswith(RISK_INTENT_PREFIX):
             confident = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0) >= self.classifier_threshold
@@ -119,6 +123,14 @@ class RiskSignalDetector(GraphComponent):
         message.set(RISK_KEY, risk, add_to_output=True)
         if risk["is_risk"]:
             self._set_entities(message, risk, len(text))
+
+    def _category(self, rules_category: str, scored: Dict[str, Any]) -> str:
+        """Where the rules and a sure model both see a risk, the model names it: on leave-one-writer-out
+        cross-validation of data/risk the model's category was right 88% of the time, the rules' 86%
+        (`python -m bot.tools.risk_cv`). The rules' category stays among the "also" lines of the reply."""
+        if float(scored.get("score") or 0.0) >= self.model_escalate and scored.get("category"):
+            return str(scored["category"])
+        return rules_category
 
     def _apply_model(self, message: Message, risk: Dict[str, Any], ranking: List[Dict[str, Any]]) -> None:
         """The learned model's verdict where the rules said nothing: escalate, or ask directly."""

@@ -79,9 +79,17 @@ def load_corpus(paths: Iterable[Path]) -> Tuple[List[str], List[str]]:
 
 
 class RiskModel:
-    def __init__(self, words: TfidfVectorizer, chars: TfidfVectorizer, classifier: LogisticRegression) -> None:
-        self.words, self.chars, self.classifier = words, chars, classifier
+    """Two linear models over the same features: risk or not (the score), and which category (the label).
+
+    The score comes from its own yes/no classifier: one minus the probability of "none" in the category model
+    sums seven risk classes, so a message with no telling words at all ("the", "and") scored near 0.9.
+    """
+
+    def __init__(self, words: TfidfVectorizer, chars: TfidfVectorizer, classifier: LogisticRegression,
+                 binary: LogisticRegression) -> None:
+        self.words, self.chars, self.classifier, self.binary = words, chars, classifier, binary
         self._none = list(classifier.classes_).index(NONE)
+        self._risk = list(binary.classes_).index(True)
 
     @classmethod
     def fit(cls, texts: Sequence[str], labels: Sequence[str], c: float = 8.0, seed: int = 7) -> "RiskModel":
@@ -93,15 +101,18 @@ class RiskModel:
         classifier = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=seed,
                                         solver="lbfgs")
         classifier.fit(features, list(labels))
-        return cls(words, chars, classifier)
+        binary = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=seed, solver="lbfgs")
+        binary.fit(features, [label != NONE for label in labels])
+        return cls(words, chars, classifier, binary)
 
     def _features(self, texts: Sequence[str]):
         return hstack([self.words.transform(texts), self.chars.transform(texts)]).tocsr()
 
     def score(self, text: str) -> ModelVerdict:
         readings = sentences(text)
-        probabilities = self.classifier.predict_proba(self._features(readings))
-        risk = 1.0 - probabilities[:, self._none]
+        features = self._features(readings)
+        probabilities = self.classifier.predict_proba(features)
+        risk = self.binary.predict_proba(features)[:, self._risk]
         best = int(np.argmax(risk))
         row = probabilities[best].copy()
         row[self._none] = -1.0
@@ -123,10 +134,12 @@ class RiskModel:
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"words": self.words, "chars": self.chars, "classifier": self.classifier},
-                    directory / "risk_model.joblib")
+        joblib.dump({"words": self.words, "chars": self.chars, "classifier": self.classifier,
+                     "binary": self.binary}, directory / "risk_model.joblib")
 
     @classmethod
     def load(cls, directory: Path) -> "RiskModel":
         parts = joblib.load(directory / "risk_model.joblib")
-        return cls(parts["words"], parts["chars"], parts["classifier"])
+        if "binary" not in parts:
+            raise ValueError("a risk model saved before the yes/no score model: retrain (make train)")
+        return cls(parts["words"], parts["chars"], parts["classifier"], parts["binary"])
