@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# What `make test` needs beyond `make install`: Debian's chromium (browser tests, driven by Playwright from
-# the lock file), PostgreSQL and Redis (storage and scale-out tests start throwaway servers). Installed only when missing.
+# What `make test` needs beyond `make install`: the web widget's npm modules matching the lock file
+# (scripts/install-web.sh; rasa-webchat is there for the browser tests), Debian's chromium (browser tests,
+# driven by Playwright from the lock file), PostgreSQL and Redis (storage and scale-out tests start throwaway
+# servers). Installed only when missing.
 set -uo pipefail
+cd "$(dirname "$0")/.."
+# Here too: `make install` runs again only when requirements.lock or install.sh changes, not web/'s lock file.
+scripts/install-web.sh || exit 1
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || need+=(postgresql)

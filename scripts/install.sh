@@ -18,16 +18,5 @@ if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requ
   exit 1
 fi
 
-# The web widget's socket.io client comes from npm, pinned by web/package-lock.json (never committed built).
-if [ -f web/package-lock.json ]; then
-  if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
-    if command -v npm >/dev/null 2>&1; then
-      echo "installing the web widget's npm modules (npm ci in web/)"
-      (cd web && npm ci --no-audit --no-fund --loglevel=error) || { echo "error: npm ci failed in web/ (see npm's message above)." >&2; exit 1; }
-    else
-      echo "error: npm is missing, the web widget needs it once to install socket.io-client: install Node.js and npm (Debian: apt-get install nodejs npm), then run 'make install' again." >&2
-      exit 1
-    fi
-  fi
-fi
+scripts/install-web.sh || exit 1
 touch .venv/.installed

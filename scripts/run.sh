@@ -7,6 +7,9 @@ source scripts/common.sh
 
 model=$(cat models/CURRENT 2>/dev/null) || { echo "error: no trained model: run 'make run' (or 'make train')." >&2; exit 1; }
 check_profile
+# Other sites whose pages may use the widget or any socket.io client (README, "Channels"): a wrong entry
+# stops here with the reason, instead of the site being refused later without a word.
+origins=$(.venv/bin/python -m bot.settings) || exit 1
 require_port "$ACTION_PORT" ACTION_PORT
 require_port "$RASA_PORT" RASA_PORT
 CONSOLE_PORT=${CONSOLE_PORT:-5080}  # not 5006: RASA_SERVERS uses the ports after RASA_PORT
@@ -98,6 +101,7 @@ if $started; then
     console:   http://127.0.0.1:$CONSOLE_PORT/  (staff; create an account with: make staff-user)
     REST:      curl -s -XPOST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"hi"}'
     socket.io: http://127.0.0.1:$RASA_PORT/socket.io
+    sites:     the widget and socket.io clients work on $origins
     actions:   http://127.0.0.1:$ACTION_PORT/health
     SMS:       $( [ "$credentials" = credentials.yml ] && echo "off (set TWILIO_AUTH_TOKEN and friends to enable)" || echo "POST http://127.0.0.1:$RASA_PORT/webhooks/twilio/webhook (signed by Twilio)")
   Stop with Ctrl-C.

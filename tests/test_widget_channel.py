@@ -6,14 +6,11 @@ do not depend on `npm ci` having run.
 """
 from __future__ import annotations
 
-import asyncio
+import html
 import itertools
 import json
 import re
 import shutil
-import threading
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,6 +18,7 @@ from sanic import Sanic
 
 from bot.channels.widget import SOCKET_IO_CLIENT, ChatWidget
 from bot.profile import load_profile
+from tests.sanic_server import ThreadedSanic
 
 ROOT = Path(__file__).resolve().parent.parent
 WEB = ROOT / "web"
@@ -39,8 +37,8 @@ def copy_web(target: Path, with_client: bool) -> Path:
     return target
 
 
-class Served:
-    """The channel's blueprint in a Sanic server on a free port, on its own event loop and thread."""
+class Served(ThreadedSanic):
+    """The channel's blueprint in a Sanic server on a free port."""
 
     def __init__(self, channel: ChatWidget) -> None:
         self.messages = []
@@ -50,50 +48,16 @@ class Served:
             self.messages.append(message)
 
         app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/chat")
-        # Everything asyncio happens on the thread: the test's own thread may have a loop running (Playwright).
-        self.loop = asyncio.new_event_loop()
-        started = threading.Event()
+        super().__init__(app)
 
-        def run() -> None:
-            asyncio.set_event_loop(self.loop)
 
-            async def start():
-                self.server = await app.create_server(host="127.0.0.1", port=0, return_asyncio_server=True,
-                                                      access_log=False)
-                await self.server.startup()
-                await self.server.start_serving()
-                self.port = self.server.server.sockets[0].getsockname()[1]
-
-            self.loop.run_until_complete(start())
-            started.set()
-            self.loop.run_forever()
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-        assert started.wait(30), "the test server did not start"
-
-    def request(self, path: str, method: str = "GET", headers=None, data=None):
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method, headers=headers or {},
-                                     data=data)
-        try:
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                return resp.status, resp.headers, resp.read()
-        except urllib.error.HTTPError as err:
-            return err.code, err.headers, err.read()
-
-    def close(self) -> None:
-        async def stop():
-            self.server.close()
-            await self.server.wait_closed()
-
-        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+CLINIC_SITE = "https://www.example-clinic.org"
 
 
 @pytest.fixture(scope="module")
 def channel(tmp_path_factory):
-    return ChatWidget(web_dir=copy_web(tmp_path_factory.mktemp("web") / "web", with_client=True))
+    return ChatWidget(web_dir=copy_web(tmp_path_factory.mktemp("web") / "web", with_client=True),
+                      origins=[CLINIC_SITE])
 
 
 @pytest.fixture(scope="module")
@@ -103,10 +67,14 @@ def served(channel):
     server.close()
 
 
-def test_the_channel_is_named_chat_and_needs_no_credentials():
+def test_the_channel_is_named_chat_and_needs_no_credentials(monkeypatch):
+    monkeypatch.delenv("ALLOWED_ORIGINS", raising=False)
     assert ChatWidget.name() == "chat"
     assert isinstance(ChatWidget.from_credentials(None), ChatWidget)
     assert ChatWidget().web_dir == WEB
+    assert ChatWidget().allowed_origins == ()  # the bot's own pages only
+    monkeypatch.setenv("ALLOWED_ORIGINS", "https://Clinic.example.org/, http://localhost:8080")
+    assert ChatWidget().allowed_origins == ("https://clinic.example.org", "http://localhost:8080")
 
 
 @pytest.mark.parametrize("path", ["/webhooks/chat/", "/webhooks/chat"])
@@ -165,11 +133,57 @@ def test_a_missing_socket_io_client_gets_a_clear_503(served, channel, tmp_path):
         channel.web_dir = saved
 
 
+def test_the_demo_page_names_the_clinic_of_the_profile(served, monkeypatch, tmp_path):
+    profile = load_profile()
+    _, _, body = served.request("/webhooks/chat/")
+    page = body.decode()
+    for detail in (profile.program_name, profile.phone, profile.address, *profile.insurance_accepted):
+        assert html.escape(detail, quote=False) in page
+    assert f'href="tel:+1{re.sub(r"[^0-9]", "", profile.phone)[-10:]}"' in page
+    assert "Example Recovery Center" not in page and "{{" not in page
+    # Another clinic's profile, with markup in its name: shown as text, and served without a restart.
+    other = tmp_path / "clinic.yml"
+    other.write_text((ROOT / "clinic.yml").read_text(encoding="utf-8").replace(
+        f"program_name: {profile.program_name}", "program_name: North <b>Shore</b> & Co").replace(
+        profile.phone, "(978) 555-0199"), encoding="utf-8")
+    monkeypatch.setenv("CLINIC_PROFILE", str(other))
+    _, _, body = served.request("/webhooks/chat/")
+    page = body.decode()
+    assert "<title>North &lt;b&gt;Shore&lt;/b&gt; &amp; Co: intensive" in page and "<b>" not in page
+    assert 'href="tel:+19785550199">(978) 555-0199</a>' in page
+    assert profile.program_name not in page
+
+
+def test_the_demo_page_with_a_broken_profile_is_a_503_with_the_crisis_numbers(served, monkeypatch, tmp_path):
+    bad = tmp_path / "clinic.yml"
+    bad.write_text("program_name: [\n", encoding="utf-8")
+    monkeypatch.setenv("CLINIC_PROFILE", str(bad))
+    status, _, body = served.request("/webhooks/chat/")
+    assert status == 503
+    assert b"911" in body and b"988" in body and str(tmp_path).encode() not in body
+
+
+def test_a_demo_page_that_cannot_be_rendered_is_a_503_with_the_crisis_numbers(served, channel, tmp_path):
+    saved = channel.web_dir
+    broken = copy_web(tmp_path / "web", with_client=True)
+    (broken / "demo.html").write_text("<title>{{ profile.program_name </title>", encoding="utf-8")
+    channel.web_dir = broken
+    try:
+        status, _, body = served.request("/webhooks/chat/")
+        assert status == 503 and b"911" in body and b"988" in body
+        (broken / "demo.html").unlink()
+        status, _, body = served.request("/webhooks/chat/")
+        assert status == 503 and b"911" in body and b"988" in body
+        assert served.request("/webhooks/chat/widget.js")[0] == 200
+    finally:
+        channel.web_dir = saved
+
+
 def test_config_has_the_public_clinic_details_and_nothing_else(served, monkeypatch):
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "secret-token-that-must-not-leak")
     status, headers, body = served.request("/webhooks/chat/config.json")
     assert status == 200
-    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Origin" not in headers  # not a cross-site request
     config = json.loads(body)
     profile = load_profile()
     assert config == {
@@ -180,6 +194,18 @@ def test_config_has_the_public_clinic_details_and_nothing_else(served, monkeypat
         "retention_days": profile.retention_days,
     }
     assert b"secret-token" not in body
+
+
+def test_config_is_readable_from_an_allowed_site_only(served):
+    status, headers, _ = served.request("/webhooks/chat/config.json", headers={"Origin": CLINIC_SITE})
+    assert status == 200
+    assert headers["Access-Control-Allow-Origin"] == CLINIC_SITE
+    assert "Origin" in headers["Vary"]
+    assert "Access-Control-Allow-Credentials" not in headers
+    for other in ("https://evil.example", "http://www.example-clinic.org", CLINIC_SITE + ".evil.example", "null"):
+        status, headers, _ = served.request("/webhooks/chat/config.json", headers={"Origin": other})
+        assert status == 200  # the browser keeps the answer from the page
+        assert not [h for h in headers if h.lower().startswith("access-control-")], other
 
 
 def test_config_with_a_broken_profile_is_a_503_without_details(served, monkeypatch, tmp_path):
@@ -235,3 +261,16 @@ def test_the_socket_io_client_is_pinned_to_one_4x_version_in_package_and_lock():
     assert re.fullmatch(r"4\.\d+\.\d+", version), "an exact 4.x version, no range"
     assert lock["packages"]["node_modules/socket.io-client"]["version"] == version
     assert all("integrity" in entry for key, entry in lock["packages"].items() if key)
+
+
+def test_rasa_webchat_is_pinned_as_a_development_dependency_only():
+    """The browser tests load it from another origin (tests/browser/test_widget_origins.py); the server never
+    serves it, so it is not a dependency of the widget."""
+    package = json.loads((WEB / "package.json").read_text(encoding="utf-8"))
+    lock = json.loads((WEB / "package-lock.json").read_text(encoding="utf-8"))
+    version = package["devDependencies"]["rasa-webchat"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version), "an exact version, no range"
+    assert "rasa-webchat" not in package["dependencies"]
+    entry = lock["packages"]["node_modules/rasa-webchat"]
+    assert entry["version"] == version and entry["dev"] is True
+    assert "rasa-webchat" not in (WEB / "widget.js").read_text(encoding="utf-8")

@@ -19,7 +19,8 @@ from sanic import Blueprint
 
 from bot.channels.guard import current_agent, guarded
 from bot.channels.ids import is_web_session_id, new_web_session_id
-from bot.settings import redis_url
+from bot.channels.origins import apply_to_socketio
+from bot.settings import allowed_origins, redis_url
 
 logger = logging.getLogger(__name__)
 # At most this many missed messages are sent again on one reconnect (the newest ones).
@@ -87,6 +88,11 @@ async def missed_messages(session_id: str, received: int, agent: Any) -> Tuple[L
 
 
 class GuardedSocketIOInput(SocketIOInput):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read once, at start-up; a wrong entry stops the server with the reason (run.sh checks it first).
+        self.allowed_origins = allowed_origins()
+
     def get_output_channel(self) -> Optional[SocketIOOutput]:
         return CustomPayloadSocketIOOutput(self.sio, self.bot_message_evt) if self.sio else super().get_output_channel()
 
@@ -108,6 +114,8 @@ class GuardedSocketIOInput(SocketIOInput):
         bp = super().blueprint(only_random_ids)
         sio = self.sio
         namespace = self.namespace
+        # Pages of the bot's own server and of the sites in ALLOWED_ORIGINS only (bot/channels/origins.py).
+        apply_to_socketio(sio, self.allowed_origins)
         if os.environ.get("REDIS_URL"):
             # Several Rasa processes: a reply produced on one (a staff message through the HTTP API, say)
             # must reach a socket held by another. python-socketio's Redis manager publishes it to all.

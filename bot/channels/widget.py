@@ -4,11 +4,15 @@ Only files: the widget talks to the bot over the socket.io channel (bot.channels
 channel accepts no messages. Serving from the same server keeps third parties out of the page (no CDN)
 and lets the demo page's Content-Security-Policy allow 'self' only.
 
-  GET /webhooks/chat/                  the demo page (web/demo.html)
+  GET /webhooks/chat/                  the demo page (web/demo.html, a Jinja2 template filled from clinic.yml)
   GET /webhooks/chat/widget.js         the widget; one <script src=".../widget.js" defer> tag creates it
   GET /webhooks/chat/widget.css, demo.css
   GET /webhooks/chat/socket.io.min.js  socket.io-client from web/node_modules (installed by npm at set-up)
   GET /webhooks/chat/config.json       public clinic details for the widget (no secrets)
+
+The files are loaded by <script> and <link> tags, which any page may use. config.json is read with fetch,
+so a page on another site reads it only when that site is in ALLOWED_ORIGINS (bot/channels/origins.py):
+Sanic-CORS then names the page's origin in Access-Control-Allow-Origin; any other site gets no CORS header.
 """
 from __future__ import annotations
 
@@ -16,15 +20,17 @@ import hashlib
 import logging
 import re
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Iterable, Optional, Text
 
+from jinja2 import Environment, FileSystemLoader, TemplateError, TemplateNotFound, select_autoescape
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sanic_cors import cross_origin
 
 from bot.profile import ProfileError, current_profile
-from bot.settings import ROOT
+from bot.settings import ROOT, allowed_origins
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +47,9 @@ COMMON_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cach
 MISSING_CLIENT = ("The chat's socket.io client is not installed on this server: run 'make run' (or 'npm ci' in "
                   "web/). If you are in danger, call 911, or call or text 988.\n")
 MISSING_FILE = "The chat widget's files are missing on this server. If you are in danger, call 911, or call or text 988.\n"
+NO_PROFILE = ("This page cannot be shown right now: the clinic's details are not available. If you are in danger, "
+              "call 911, or call or text 988.\n")
+NO_PAGE = "This page cannot be shown right now. If you are in danger, call 911, or call or text 988.\n"
 _SAFE_HOST = re.compile(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 
 
@@ -54,14 +63,18 @@ def demo_csp(host: Optional[str]) -> str:
             f"connect-src {connect}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 
+def phone_href(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone)
+    return "tel:+" + (digits if len(digits) == 11 else "1" + digits)
+
+
 def public_config() -> Dict[str, Any]:
     """What the widget shows before the first message. Everything here is already in the bot's answers."""
     profile = current_profile()
-    digits = re.sub(r"\D", "", profile.phone)
     return {
         "program_name": profile.program_name,
         "phone": profile.phone,
-        "phone_href": "tel:+" + (digits if len(digits) == 11 else "1" + digits),
+        "phone_href": phone_href(profile.phone),
         "office_hours": profile.office_hours,
         "retention_days": profile.retention_days,
     }
@@ -73,7 +86,11 @@ def _file_response(request: Request, path: Path, content_type: str, extra: Optio
         logger.error("chat widget: %s is missing", path)
         missing = MISSING_CLIENT if path.name == "socket.io.min.js" else MISSING_FILE
         return response.text(missing, status=503, headers=COMMON_HEADERS)
-    body = path.read_bytes()
+    return _body_response(request, path.read_bytes(), content_type, extra)
+
+
+def _body_response(request: Request, body: bytes, content_type: str, extra: Optional[Dict[str, str]] = None
+                   ) -> HTTPResponse:
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     headers = {**COMMON_HEADERS, "ETag": etag, **(extra or {})}
     if request.headers.get("if-none-match") == etag:
@@ -88,15 +105,45 @@ class ChatWidget(InputChannel):
     def name(cls) -> Text:
         return "chat"
 
-    def __init__(self, web_dir: Optional[Path] = None) -> None:
+    def __init__(self, web_dir: Optional[Path] = None, origins: Optional[Iterable[str]] = None) -> None:
         self.web_dir = Path(web_dir or WEB_DIR)
+        # The other sites whose pages may read config.json (ALLOWED_ORIGINS; none: the bot's own pages only).
+        self.allowed_origins = tuple(allowed_origins() if origins is None else origins)
+
+    @property
+    def web_dir(self) -> Path:
+        return self._web_dir
+
+    @web_dir.setter
+    def web_dir(self, path: Path) -> None:
+        self._web_dir = Path(path)
+        # The demo page is a template: the clinic's name, numbers and address come from clinic.yml when it is
+        # served (Jinja2 reloads it when the file changes, and escapes every value).
+        self.templates = Environment(loader=FileSystemLoader(str(self._web_dir)), autoescape=select_autoescape(
+            default=True), keep_trailing_newline=True)
+
+    def demo_page(self) -> bytes:
+        profile = current_profile()
+        page = self.templates.get_template("demo.html")
+        return page.render(profile=profile, phone_href=phone_href(profile.phone)).encode("utf-8")
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("chat_widget", __name__)
 
         @bp.route("/", methods=["GET", "HEAD"])
         async def demo(request: Request) -> HTTPResponse:
-            return _file_response(request, self.web_dir / "demo.html", "text/html; charset=utf-8",
+            try:
+                body = self.demo_page()
+            except TemplateNotFound:
+                logger.error("chat widget: %s is missing", self.web_dir / "demo.html")
+                return response.text(MISSING_FILE, status=503, headers=COMMON_HEADERS)
+            except ProfileError as exc:
+                logger.error("chat widget: clinic profile unusable: %s", exc)
+                return response.text(NO_PROFILE, status=503, headers=COMMON_HEADERS)
+            except TemplateError as exc:
+                logger.error("chat widget: %s cannot be rendered: %s", self.web_dir / "demo.html", exc)
+                return response.text(NO_PAGE, status=503, headers=COMMON_HEADERS)
+            return _body_response(request, body, "text/html; charset=utf-8",
                                   {"Content-Security-Policy": demo_csp(request.host)})
 
         def serve(name: str) -> Callable[[Request], Awaitable[HTTPResponse]]:
@@ -111,9 +158,11 @@ class ChatWidget(InputChannel):
             bp.add_route(serve(name), "/" + name, methods=["GET", "HEAD"], name=name.replace(".", "_"))
 
         @bp.route("/config.json", methods=["GET", "HEAD"])
+        @cross_origin(bp, origins=list(self.allowed_origins), methods=["GET", "HEAD"], always_send=False,
+                      supports_credentials=False, automatic_options=False, send_wildcard=False)
         async def config(request: Request) -> HTTPResponse:
-            # Public, so any clinic page that embeds the widget may read it.
-            headers = {**COMMON_HEADERS, "Access-Control-Allow-Origin": "*"}
+            # Read by the widget on the clinic's pages: the bot's own, and those of ALLOWED_ORIGINS.
+            headers = {**COMMON_HEADERS, "Vary": "Origin"}
             try:
                 return response.json(public_config(), headers=headers)
             except ProfileError as exc:

@@ -5,15 +5,11 @@ the crisis and result cards, a reload, a dropped connection, the keyboard alone,
 screen, and text that must stay text. No timings are asserted: Playwright's `expect` waits (up to 30 s,
 as the first answer can be slow on 2 cores). Screenshots go to test-artifacts/.
 
-Against servers you started yourself (with bot.channels.widget.ChatWidget in the credentials):
-  WIDGET_TEST_RASA_PORT=5105 .venv/bin/python -m pytest tests/browser/test_widget.py
+Against servers you started yourself: see conftest.py. Pages on other sites: test_widget_origins.py.
 """
 from __future__ import annotations
 
-import os
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
@@ -29,12 +25,6 @@ FOCUSED = """() => { let a = document.activeElement;
   const s = a ? getComputedStyle(a) : null;
   return a ? {text: (a.getAttribute('aria-label') || a.textContent || '').trim(), tag: a.tagName,
               cls: a.className, outline: s.outlineStyle, width: parseFloat(s.outlineWidth)} : null; }"""
-
-
-@pytest.fixture(scope="session")
-def chat_url(request) -> str:
-    port = os.environ.get("WIDGET_TEST_RASA_PORT") or request.getfixturevalue("servers")["rasa"]
-    return f"http://127.0.0.1:{port}/webhooks/chat/"
 
 
 def open_chat(page: Page, chat_url: str):
@@ -381,28 +371,12 @@ def test_markup_is_shown_as_text_and_never_run(page, chat_url, artifacts):
 
 
 @pytest.fixture()
-def clinic_site(chat_url):
-    """A clinic's page on another origin (localhost, not 127.0.0.1) with only the one script tag, and a
-    style that would clash if it leaked into the widget. A real server: Chromium refuses a page that the
-    test fulfils itself access to the loopback address."""
-    html = ("<!doctype html><title>Clinic</title><style>button { background: lime !important; }</style>"
-            f'<h1>Our clinic</h1><script src="{chat_url}widget.js" defer></script>').encode()
-
-    class Page(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(html)))
-            self.end_headers()
-            self.wfile.write(html)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://localhost:{server.server_address[1]}/"
-    server.shutdown()
+def clinic_site(chat_url, allowed_site):
+    """A page of the clinic's site (in ALLOWED_ORIGINS) with only the one script tag, and a style that would
+    clash if it leaked into the widget."""
+    return allowed_site.add("/one-tag.html", "<!doctype html><title>Clinic</title>"
+                            "<style>button { background: lime !important; }</style>"
+                            f'<h1>Our clinic</h1><script src="{chat_url}widget.js" defer></script>')
 
 
 def test_one_script_tag_on_another_site_is_enough(page, clinic_site, artifacts):

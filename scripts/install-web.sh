@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The web widget's npm modules, pinned by web/package-lock.json (never committed built): socket.io-client,
+# which the Rasa server serves to the widget, and rasa-webchat (a devDependency: only the browser tests load
+# it). Skipped when web/node_modules already matches the lock file. Run by install.sh and install-test-deps.sh.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+[ -f web/package-lock.json ] || exit 0
+if [ -f web/node_modules/.package-lock.json ] && [ ! web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+  exit 0
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  echo "error: npm is missing, the web widget needs it once to install socket.io-client: install Node.js and npm (Debian: apt-get install nodejs npm), then run 'make install' again." >&2
+  exit 1
+fi
+echo "installing the web widget's npm modules (npm ci in web/)"
+(cd web && npm ci --no-audit --no-fund --loglevel=error) || { echo "error: npm ci failed in web/ (see npm's message above)." >&2; exit 1; }
