@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help install test-deps pipeline train migrate run shell staff-user staff-password validate lint unit integration browser conversation-test nlu-test test eval eval-model bench purge lock clean
+.PHONY: help install test-deps pipeline train migrate run shell staff-user staff-password validate lint unit integration browser conversation-test nlu-test test eval eval-rules eval-model bench purge lock clean
 
 help:
 	@echo "make run    set up everything on first use, then start the bot on http://127.0.0.1:$(RASA_PORT)"
@@ -89,12 +89,18 @@ test: lint unit validate train conversation-test nlu-test integration browser
 purge: migrate
 	@$(PY) -m bot.tools.purge
 
-eval: pipeline
+# Figures on the blind sets, from the trained model: the risk verdict (recall, category, false alarms), the FAQ
+# topic and out-of-scope, and the screen's outcome for people answering in their own words.
+eval: train
+	@$(PY) -m bot.tools.risk_eval --model
+	@$(PY) -m bot.tools.faq_eval
+	@$(PY) -m bot.tools.screen_eval
+
+# The risk rules alone (bot/risk/rules.yml), without the learned model or the classifier.
+eval-rules: pipeline
 	@$(PY) -m bot.tools.risk_eval
 
-# The same sets scored on the trained model's verdict (detector + classifier crisis intents).
-eval-model: train
-	@$(PY) -m bot.tools.risk_eval --model
+eval-model: eval
 
 # Latency, capacity, cold start and memory against Rasa's starter bot (figures, not a pass/fail test).
 bench: train test-deps

@@ -4,9 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-# bot/risk/safety_answer.py and data/screening_answers/ are read by the action server only (the screen's
-# answer models train there), so changing them needs no new model.
-inputs=(config.yml domain.yml requirements.lock scripts/train.sh $(find data bot/nlu bot/risk -type f \( -name '*.yml' -o -name '*.py' \) ! -name safety_answer.py ! -path 'data/screening_answers/*' | sort))
+# bot/risk/safety_answer.py is read by the action server only, so changing it needs no new model.
+inputs=(config.yml domain.yml requirements.lock scripts/train.sh $(find data bot/nlu bot/risk -type f \( -name '*.yml' -o -name '*.py' \) ! -name safety_answer.py | sort))
 hash=$(cat "${inputs[@]}" | sha256sum | cut -c1-12)
 name="iop-$hash"
 model="models/$name.tar.gz"
@@ -22,7 +21,7 @@ export TF_INTRA_OP_PARALLELISM_THREADS=2 TF_INTER_OP_PARALLELISM_THREADS=1
 if [ -f "$model" ]; then
   echo "model up to date: $model"
 else
-  echo "training $model (data, config or the NLU code changed); on 2 cores this takes 15 to 30 minutes (less when only the dialogue changed: cached parts are reused)"
+  echo "training $model (data, config or the NLU code changed); on 2 cores this takes about 2 minutes (less when only the dialogue changed: cached parts are reused)"
   start=$(date +%s)
   if ! .venv/bin/rasa train --fixed-model-name "$name" --out models --quiet; then
     echo "error: training failed (see Rasa's message above). Run 'make validate' to check the training data." >&2

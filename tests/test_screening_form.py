@@ -111,3 +111,16 @@ def test_answers_in_own_words_are_read_as_a_clinician_would(make_tracker, reques
     events = read_answer(requested, tracker_for(make_tracker, text, requested=requested))
     question = requested[len("screening_"):]
     assert events.get(requested) == value or events.get("screening_confirm") == f"{question}:{value}", events
+
+
+def test_an_answer_the_classifier_took_for_a_question_is_still_the_answer(make_tracker, monkeypatch):
+    from actions.screening import answer_model
+
+    fixed_reading(monkeypatch, "safe", answer_model.ACCEPT)
+    statement = tracker_for(make_tracker, "my wife doesnt drink and she has been very patient", intent="faq",
+                            requested="screening_home")
+    assert read_answer("screening_home", statement)["screening_home"] == "safe"
+    question = tracker_for(make_tracker, "does my wife have to come to groups?", intent="faq", requested="screening_home")
+    assert read_answer("screening_home", question) == {}  # a real question: the FAQ answer first
+    fixed_reading(monkeypatch, "safe", answer_model.CONFIRM)
+    assert read_answer("screening_home", statement) == {}  # not sure enough to skip the FAQ answer

@@ -9,6 +9,7 @@ One answer can fill two questions: "vodka every day" answers what and how often.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Dict, Optional, Text
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -43,6 +44,14 @@ def is_interruption(tracker: Tracker, strict: bool = False) -> bool:
     if latest_risk(tracker).get("is_risk") or intent.startswith("risk_"):
         return True
     return intent in (ALWAYS_INTERRUPT if strict else INTERRUPTIONS)
+
+
+_QUESTION = re.compile(r"\?|^\W*(how|what|when|where|which|who|why|do|does|did|is|are|can|could|will|would|"
+                       r"should|any|u got|you got)\b", re.IGNORECASE)
+
+
+def looks_like_question(text: str) -> bool:
+    return bool(_QUESTION.search(text or ""))
 
 
 def _stored(slot: str, value: str, text: str, tracker: Tracker) -> Dict[Text, Any]:
@@ -84,6 +93,15 @@ def read_answer(slot: str, tracker: Tracker) -> Dict[Text, Any]:
     if value is not None:
         return _stored(slot, value, text, tracker)
     if is_interruption(tracker):
+        if intent_of(tracker) == "faq" and not looks_like_question(text) and question != "substances":
+            # The classifier knows messages, not which question was just asked: "My wife doesn't drink, and
+            # she's been very patient" looks like family talk. An answer the question's model reads surely
+            # is the answer; anything less, and the FAQ answer goes first (then the question again).
+            reading = answer_model.reader().read(question, text)
+            if reading and reading.confidence >= answer_model.ACCEPT and reading.value != extract.UNSURE:
+                return _stored(slot, reading.value, text, tracker)
+            if reading:
+                return {}
         # A question that also reads as an answer ("no, but how much is it?") counts as the answer.
         value = READERS[slot](text)
         return _stored(slot, value, text, tracker) if value is not None else {}

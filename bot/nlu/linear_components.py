@@ -37,6 +37,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu import corpora
 from bot.nlu.linear import TextClassifier
 
 logger = logging.getLogger(__name__)
@@ -83,12 +84,23 @@ class _LinearComponent(GraphComponent):
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class LinearIntentClassifier(_LinearComponent):
-    """The intent of each message (retrieval intents as their base name, e.g. `faq`)."""
+    """The intent of each message (retrieval intents as their base name, e.g. `faq`). `answers` names a folder of
+    screen answers (bot/nlu/corpora.py) learned as `answers_intent`: an answer is not an FAQ question."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**_LinearComponent.get_default_config(), "answers": None, "answers_intent": "inform"}
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        return corpora.fingerprint(corpora.folder_of(config.get("answers")))
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
-        self._fit([e.get(TEXT) for e in examples], [str(e.get(INTENT)) for e in examples])
-        logger.info("intent classifier trained on %d examples", len(examples))
+        texts, labels = [e.get(TEXT) for e in examples], [str(e.get(INTENT)) for e in examples]
+        answers = corpora.answer_texts(corpora.folder_of(self.config.get("answers")))
+        self._fit(texts + answers, labels + [str(self.config["answers_intent"])] * len(answers))
+        logger.info("intent classifier trained on %d examples and %d screen answers", len(examples), len(answers))
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -21,6 +21,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu import corpora
 from bot.risk.model import LABELS, NONE, RiskModel, load_corpus
 from bot.settings import ROOT
 
@@ -38,7 +39,7 @@ def corpus_files(config: Dict[Text, Any]) -> List[Path]:
 class RiskModelScorer(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"corpus": "data/risk", "c": 8.0, "random_seed": 7}
+        return {"corpus": "data/risk", "answers": None, "c": 8.0, "random_seed": 7}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -46,6 +47,7 @@ class RiskModelScorer(GraphComponent):
         for path in corpus_files(config):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
+        digest.update(corpora.fingerprint(corpora.folder_of(config.get("answers"))).encode())
         return digest.hexdigest()
 
     @classmethod
@@ -65,6 +67,8 @@ class RiskModelScorer(GraphComponent):
             if label in LABELS and example.get(TEXT):
                 texts.append(example.get(TEXT))
                 labels.append(label)
+        answers = corpora.answer_texts(corpora.folder_of(self.config.get("answers")))  # told for the screen: none
+        texts, labels = texts + answers, labels + [NONE] * len(answers)
         self.model = RiskModel.fit(texts, labels, c=float(self.config["c"]), seed=int(self.config["random_seed"]))
         logger.info("risk model trained on %d messages (%d risk)", len(texts), sum(x != NONE for x in labels))
         with self._storage.write_to(self._resource) as directory:

@@ -34,7 +34,8 @@ def answered_topic(parse: Dict) -> str:
     """The topic whose answer the bot gives: faq/<topic> -> topic, else the intent's name."""
     intent = (parse.get("intent") or {}).get("name") or ""
     if intent == "faq":
-        chosen = (parse.get("response_selector") or {}).get("faq") or {}
+        selectors = parse.get("response_selector") or {}
+        chosen = selectors.get("faq") or selectors.get("default") or {}
         key = (chosen.get("response") or {}).get("intent_response_key") or "faq/?"
         return key.split("/", 1)[1]
     return intent

@@ -31,7 +31,10 @@ def nlu_examples() -> Tuple[List[str], List[str]]:
     for path in sorted((ROOT / "data").glob("*.yml")):
         if "nlu:" in path.read_text(encoding="utf-8"):
             examples += load_data(str(path)).intent_examples
-    texts, labels = [], []
+    from bot.nlu import corpora
+
+    answers = corpora.answer_texts(ROOT / "data" / "screening_answers")  # as config.yml gives them: none
+    texts, labels = list(answers), [NONE] * len(answers)
     for example in examples:
         intent = example.get("intent") or ""
         texts.append(example.get("text"))

@@ -33,7 +33,7 @@ QUESTION_ORDER = ("substances", "frequency", "withdrawal", "medical", "mental_he
 def same(question: str, a: Optional[str], b: Optional[str]) -> bool:
     """Whether two values agree (substances as sets: "opioids,alcohol" is "alcohol,opioids")."""
     if question == "substances":
-        return set((a or "").split(",")) == set((b or "").split(","))
+        return {x.strip() for x in (a or "").split(",")} == {x.strip() for x in (b or "").split(",")}
     return a == b
 
 
@@ -47,8 +47,10 @@ class _Tracker:
         return self.slots.get(name)
 
 
-def simulate(person: Dict, parses: Dict[str, Dict]) -> Tuple[Dict[str, str], Counter]:
-    """The values the form stores for one person, and how each answer was read."""
+def simulate(person: Dict, parses: Dict[str, Dict], buttons: bool = False) -> Tuple[Dict[str, str], Counter]:
+    """The values the form stores for one person, and how each answer was read. `buttons`: a question asked
+    again (after a "no" to a confirmation, or words the bot could not read) is answered with its button,
+    as the re-asked question offers; otherwise it counts as "not sure" (the lower bound)."""
     from actions.screening.extract import UNSURE
     from actions.screening.form import read_answer
 
@@ -70,10 +72,12 @@ def simulate(person: Dict, parses: Dict[str, Dict]) -> Tuple[Dict[str, str], Cou
             guess = events["screening_confirm"].split(":", 1)[1]
             right = same(question, guess, expected[question])
             how["confirmed" + (" (right guess)" if right else " (wrong guess, rejected)")] += 1
-            events = {slot: guess} if right else {slot: UNSURE}
+            events = {slot: guess} if right or not buttons else {slot: expected[question]}
+            if not right and not buttons:
+                events = {slot: UNSURE}
         elif events.get("screening_retry"):
             how["asked again"] += 1
-            events = {slot: UNSURE}
+            events = {slot: expected[question] if buttons and question != "substances" else UNSURE}
         else:
             how["not taken as an answer (risk or question)"] += 1
             events = {slot: UNSURE}
@@ -108,6 +112,7 @@ def score_set(path: Path, model: Optional[str]) -> float:
     parses = asyncio.run(parse_all(model, texts))
     right, how_all, per_question = 0, Counter(), defaultdict(Counter)
     confusion: Counter = Counter()
+    with_buttons = sum(decide(simulate(p, parses, buttons=True)[0]).outcome == p["outcome"] for p in people)
     for person in people:
         stored, how = simulate(person, parses)
         how_all.update(how)
@@ -124,6 +129,8 @@ def score_set(path: Path, model: Optional[str]) -> float:
           + ("" if model else " (without the NLU model: every answer taken as an answer)"))
     print(f"right outcome {accuracy:.1%} ({right}/{len(people)}; target {OUTCOME_TARGET:.0%}: "
           f"{'met' if accuracy >= OUTCOME_TARGET else 'NOT met'})")
+    print(f"  ({with_buttons}/{len(people)}, {with_buttons / len(people):.1%}, when a question asked again is answered "
+          "with its button)")
     for (expected, got), n in confusion.most_common():
         print(f"  expected {expected}, got {got}: {n}")
     print("answers: " + ", ".join(f"{k} {v}" for k, v in sorted(how_all.items())))

@@ -371,3 +371,52 @@ def test_sigterm_stops_both_servers(servers):
     for port in (servers["rasa"], servers["action"], servers["console"]):
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers"
+
+
+def confirmation_lines():
+    """Each one-line confirmation in the domain ("So no shakes ...?") and the value it confirms."""
+    import yaml
+
+    from bot.settings import ROOT
+
+    lines = {}
+    for variations in yaml.safe_load((ROOT / "domain.yml").read_text())["responses"].values():
+        for variation in variations:
+            for condition in variation.get("condition") or []:
+                if condition.get("name") == "screening_confirm" and "channel" not in variation:
+                    lines[variation["text"]] = condition["value"].split(":", 1)
+    return lines
+
+
+def test_a_screening_answered_in_own_words_reaches_the_outcome_a_clinician_expects(servers):
+    """Issue 18: typed answers were taken as "not sure" and tipped people to detox-first or higher care. A
+    person who answers in their own words, and answers a confirmation truthfully, gets the right outcome."""
+    person = [("substances", "weed mostly and coke on weekends", None),
+              ("frequency", "pretty much every day", "daily"),
+              ("withdrawal", "can't sleep and get irritable when I stop the weed, that's it", "no"),
+              ("medical", "asthma but its under control", "no"),
+              ("mental_health", "adhd, on my meds", "no"),
+              ("commitment", "yeah i can make that work around my job", "yes"),
+              ("relapse", "never been in treatment before", "no"),
+              ("home", "live with my parents, they want me to go, nobody else uses", "safe")]
+    expected = {q: v for q, _, v in person}
+    confirmations = confirmation_lines()
+    buttons = {"daily": "every day", "safe": "yes", "unsafe": "no", "yes": "yes", "no": "no"}
+    sender, replies = "it-screen-words", post(servers["rasa"], "it-screen-words", "is iop right for me")
+    pending, current, outcome = list(person), None, []
+    for _turn in range(30):
+        outcome = [r["custom"]["screening"]["outcome"] for r in replies if "screening" in r.get("custom", {})]
+        if outcome:
+            break
+        last = replies[-1].get("text", "")
+        if last in confirmations:  # answered truthfully
+            question, value = confirmations[last]
+            message = "yes" if expected[question] == value else "no"
+        elif last.startswith("Sorry, I didn't catch that"):  # the person then presses the button
+            message = "weed" if current == "substances" else buttons[expected[current]]
+        else:
+            current, message, _ = pending.pop(0)
+            if current == "frequency" and "How often" not in last:  # answered with the substances already
+                current, message, _ = pending.pop(0)
+        replies = post(servers["rasa"], sender, message)
+    assert outcome == ["iop_may_fit"], replies

@@ -1,0 +1,39 @@
+"""Extra training texts kept outside Rasa's NLU files, read by the linear components at `rasa train`.
+
+data/screening_answers/ holds answers to the screen's questions, written by independent writers for the
+answer models (actions/screening/answer_model.py). They are ordinary messages too: the intent classifier
+learns them as `inform` (an answer, not an FAQ question) and the risk model as `none` (history told for the
+screen is not a crisis). Their content is part of each component's fingerprint, so changing them retrains.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import List, Optional
+
+import yaml
+
+from bot.settings import ROOT
+
+
+def folder_of(config_value: Optional[str]) -> Optional[Path]:
+    if not config_value:
+        return None
+    folder = Path(config_value)
+    return folder if folder.is_absolute() else ROOT / folder
+
+
+def answer_texts(folder: Optional[Path]) -> List[str]:
+    texts: List[str] = []
+    for path in sorted(folder.glob("*.yml")) if folder else []:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        texts += [str(item["text"]) for item in data.get("answers") or [] if item.get("text")]
+    return texts
+
+
+def fingerprint(folder: Optional[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.yml")) if folder else []:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
