@@ -199,3 +199,16 @@ def test_a_number_outside_the_offered_choices_gets_the_choices_again(monkeypatch
     asyncio.run(scenario())
     assert texts[0][1].startswith("Please reply 1, 2 or 3: 1) Yes 2) No 3) Not sure")
     assert seen == ["no"]  # "5" never reached the assistant as a message; "2" chose the second option
+
+
+def test_a_resumed_question_keeps_its_choices_in_the_same_text():
+    """After an FAQ answer mid-screen, the question came back with its choices as a separate short text."""
+    answer = ("Most private plans, Medicaid and Medicare cover IOP in some form, and we work with MassHealth, Medicare, "
+              "Blue Cross Blue Shield, Aetna, Cigna and Tufts Health Plan, so our admissions team can check "
+              "your benefits with you before you start.")
+    question = "Any serious or unstable health problem right now? Reply 1 yes, 2 no, 3 not sure."
+    parts = formatting.split_sms(f"{answer} {question}")
+    assert any(p.endswith(question) for p in parts), parts
+    assert all(formatting.segments(p) <= 2 for p in parts)
+    numbered = formatting.render([{"text": "What next?", "buttons": [{"title": "Yes", "payload": "yes"}]}])
+    assert formatting.split_sms(answer + " " + numbered)[-1].endswith("What next? Reply with a number: 1) Yes")

@@ -38,6 +38,18 @@ def part_limit(text: str) -> int:
     return (153 if is_gsm7(text) else 67) * SEGMENTS_PER_PART
 
 
+def _sentences(text: str) -> List[str]:
+    """Sentences, with a question's choices ("Reply 1 yes, 2 no ...", a numbered list) kept on the question:
+    they must arrive in the same text, not as a short text of their own."""
+    out: List[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        if out and re.match(r"(Reply (1|with a number)\b|1\) )", sentence):
+            out[-1] = f"{out[-1]} {sentence}"
+        else:
+            out.append(sentence)
+    return out
+
+
 def split_sms(text: str) -> List[str]:
     """Parts of at most two segments each, cut between sentences where possible, then between words.
 
@@ -51,7 +63,7 @@ def split_sms(text: str) -> List[str]:
     if sms_length(text) <= part_limit(text):
         return [text]
     pieces: List[str] = []
-    for sentence in re.split(r"(?<=[.!?])\s+", text):
+    for sentence in _sentences(text):
         if sms_length(sentence) <= part_limit(sentence):
             pieces.append(sentence)
             continue
