@@ -20,7 +20,7 @@ export PYTHONWARNINGS ?= ignore::DeprecationWarning
 help:
 	@echo "make run    set up everything on first use, then start the bot on http://127.0.0.1:$(RASA_PORT)"
 	@echo "make test   lint, unit tests, data validation, training, conversation tests, held-out NLU check"
-	@echo "make shell  chat with the bot in the terminal (rasa shell with the action server)"
+	@echo "make shell  chat with the bot in the terminal, beside 'make run' (ports SHELL_PORT=5105, SHELL_ACTION_PORT=5155; log in var/shell.log)"
 	@echo "make staff-user NAME=<name>       create a staff console account (asks for the password)"
 	@echo "make staff-password NAME=<name>   set a new password for a staff account"
 	@echo "make bench  speed figures beside a plain 'rasa init' bot (BENCH_ARGS=--quick for a short run)"
@@ -47,7 +47,8 @@ migrate: install
 run: train migrate
 	@exec scripts/run.sh
 
-shell: train migrate
+# Beside a running `make run`: own ports, the same model (trained here only when there is none; not retrained).
+shell: pipeline migrate
 	@exec scripts/shell.sh
 
 staff-user: migrate

@@ -6,18 +6,18 @@ export ACTION_PORT RASA_PORT PYTHONPATH="${PYTHONPATH:-$PWD}" RASA_TELEMETRY_ENA
 port_free() {
   .venv/bin/python - "$1" <<'PY'
 import socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
+with socket.socket() as s:  # closed: an open one prints a ResourceWarning under PYTHONWARNINGS=default
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", int(sys.argv[1])))
+    except OSError:
+        sys.exit(1)
 PY
 }
 
-require_port() {  # $1 port, $2 name of the variable that moves it
+require_port() {  # $1 port, $2 name of the variable that moves it, $3 the command (default: make run)
   if ! port_free "$1"; then
-    echo "error: port $1 is already in use (another 'make run'?). Stop that program, or choose another port: $2=<port> make run" >&2
+    echo "error: port $1 is already in use (another '${3:-make run}'?). Stop that program, or choose another port: $2=<port> ${3:-make run}" >&2
     exit 1
   fi
 }
@@ -26,7 +26,7 @@ check_profile() {
   .venv/bin/python -m bot.profile >/dev/null || exit 1
 }
 
-start_action_server() {
+start_action_server() {  # on 127.0.0.1:$ACTION_PORT; output as the caller's (shell.sh sends it to its log)
   SANIC_HOST=127.0.0.1 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
   ACTION_PID=$!
 }
