@@ -124,3 +124,32 @@ def test_an_answer_the_classifier_took_for_a_question_is_still_the_answer(make_t
     assert read_answer("screening_home", question) == {}  # a real question: the FAQ answer first
     fixed_reading(monkeypatch, "safe", answer_model.CONFIRM)
     assert read_answer("screening_home", statement) == {}  # not sure enough to skip the FAQ answer
+
+
+def test_the_form_action_returns_the_confirmation_and_retry_slots(monkeypatch):
+    """rasa-sdk keeps only the form's own slots after validation: the confirmation and the question asked
+    again were dropped, the form saw nothing filled and the fallback answered instead (integration tests)."""
+    import asyncio
+
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.screening import answer_model
+    from actions.screening.form import ValidateScreeningForm
+
+    fixed_reading(monkeypatch, "unsafe", (answer_model.ACCEPT + answer_model.CONFIRM) / 2)
+    domain = {"slots": {f"screening_{q}": {"type": "text", "mappings": [{"type": "custom"}]}
+                        for q in ("substances", "home")},
+              "forms": {"screening_form": {"required_slots": ["screening_substances", "screening_home"]}}}
+    latest = {"text": "my roommate uses", "intent": {"name": "inform"}, "entities": [], "risk": {"is_risk": False}}
+    tracker = Tracker("t", {"requested_slot": "screening_home", "screening_substances": "alcohol"}, latest,
+                      [{"event": "user", "text": "my roommate uses", "parse_data": latest}], False, None,
+                      {"name": "screening_form"}, "action_listen")
+    events = asyncio.run(ValidateScreeningForm().run(CollectingDispatcher(), tracker, domain))
+    assert {"event": "slot", "timestamp": None, "name": "screening_confirm", "value": "home:unsafe"} in events
+
+
+def test_how_often_is_not_taken_from_an_answer_naming_several_substances(make_tracker):
+    events = read_answer("screening_substances", tracker_for(make_tracker, "weed mostly and coke on weekends",
+                                                             requested="screening_substances"))
+    assert events["screening_substances"] == "stimulants,cannabis" and "screening_frequency" not in events

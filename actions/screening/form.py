@@ -10,9 +10,10 @@ One answer can fill two questions: "vodka every day" answers what and how often.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -56,7 +57,9 @@ def looks_like_question(text: str) -> bool:
 
 def _stored(slot: str, value: str, text: str, tracker: Tracker) -> Dict[Text, Any]:
     events: Dict[Text, Any] = {slot: value, "screening_retry": None, "screening_confirm": None}
-    if slot == "screening_substances" and not tracker.get_slot("screening_frequency"):
+    # "vodka every day" answers how often too; "weed mostly and coke on weekends" does not say how often
+    # overall (weekly would under-read daily weed), so only an answer naming one substance fills it.
+    if slot == "screening_substances" and "," not in value and not tracker.get_slot("screening_frequency"):
         often = extract.frequency(text)
         if often and often != extract.UNSURE:
             events["screening_frequency"] = often
@@ -123,9 +126,22 @@ def read_answer(slot: str, tracker: Tracker) -> Dict[Text, Any]:
     return _not_read(slot, tracker)
 
 
+# Slots the reader sets beside the answers: rasa-sdk's validation keeps only the form's required slots, so
+# without this they were dropped, the form saw nothing filled, and the fallback answered instead of the
+# one-line confirmation or the question asked again with examples.
+BOOKKEEPING = ("screening_retry", "screening_confirm")
+
+
 class ValidateScreeningForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_screening_form"
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        recent = tracker.slots_to_validate()
+        named = {event.get("name") for event in events}
+        return events + [SlotSet(slot, recent[slot]) for slot in BOOKKEEPING if slot in recent and slot not in named]
 
 
 def _make_extractor(slot: str):

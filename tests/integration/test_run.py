@@ -78,10 +78,14 @@ def test_an_ordinary_question_carries_no_escalation(servers):
 
 
 def run_screen(port, sender, answers):
+    """Each answer in turn; a one-line confirmation of what the bot read ("So home isn't safe ...?") is
+    answered "yes": these answers mean what they say."""
     post(port, sender, "is iop right for me")
-    replies = []
+    confirmations, replies = confirmation_lines(), []
     for answer in answers:
         replies = post(port, sender, answer)
+        if replies and replies[-1].get("text") in confirmations:
+            replies = post(port, sender, "yes")
     return replies
 
 
