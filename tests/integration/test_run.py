@@ -368,15 +368,6 @@ def test_invalid_utf8_is_a_400(servers):
     assert status == 400 and "error" in answer
 
 
-def test_sigterm_stops_both_servers(servers):
-    proc = servers["proc"]
-    os.kill(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=60)
-    for port in (servers["rasa"], servers["action"], servers["console"]):
-        with socket.socket() as s:
-            assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers"
-
-
 def confirmation_lines():
     """Each one-line confirmation in the domain ("So no shakes ...?") and the value it confirms."""
     import yaml
@@ -424,3 +415,14 @@ def test_a_screening_answered_in_own_words_reaches_the_outcome_a_clinician_expec
                 current, message, _ = pending.pop(0)
         replies = post(servers["rasa"], sender, message)
     assert outcome == ["iop_may_fit"], replies
+
+
+# Last: it stops the servers the module shares.
+def test_sigterm_stops_both_servers(servers):
+    proc = servers["proc"]
+    os.kill(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=60)
+    for port in (servers["rasa"], servers["action"], servers["console"]):
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still answers"
+
