@@ -80,8 +80,10 @@ trap 'stop $?' EXIT
 start_action_server
 pids+=("$ACTION_PID")
 for ((i = 0; i < RASA_SERVERS; i++)); do
-  .venv/bin/rasa run --model "$model" --interface 127.0.0.1 --port $((RASA_PORT + i)) \
-    --endpoints "$endpoints" --credentials "$credentials" --enable-api --auth-token="$RASA_API_TOKEN" &
+  # bot/serve.py adds --auth-token from RASA_API_TOKEN inside the process: on the command line `ps` would show
+  # it to every local user.
+  .venv/bin/python -m bot.serve --model "$model" --interface 127.0.0.1 --port $((RASA_PORT + i)) \
+    --endpoints "$endpoints" --credentials "$credentials" --enable-api &
   pids+=("$!")
 done
 

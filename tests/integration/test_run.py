@@ -417,6 +417,19 @@ def test_a_screening_answered_in_own_words_reaches_the_outcome_a_clinician_expec
     assert outcome == ["iop_may_fit"], replies
 
 
+def test_the_api_token_is_on_no_command_line(servers):
+    """`ps` shows every process's arguments to every local user: the token must not be among them."""
+    from pathlib import Path
+
+    assert api(servers, "/status")[0] == 200  # the token works
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes()
+        except OSError:
+            continue
+        assert API_TOKEN.encode() not in args, args.replace(b"\0", b" ")[:200]
+
+
 # Last: it stops the servers the module shares.
 def test_sigterm_stops_both_servers(servers):
     proc = servers["proc"]
