@@ -123,3 +123,18 @@ def test_the_rules_override_the_model_for_idioms_and_the_past(with_model):
 def test_the_model_names_someone_else_at_risk(with_model):
     parsed = parse_with_model(with_model, "my son gave his xbox away and said he wont need it after friday", 0.95)
     assert entity_values(parsed)["risk_subject"] == "other"
+
+
+@pytest.mark.parametrize("text", ["and", "he", "my", "me", "so and", "i and", "also"])
+def test_function_words_alone_are_never_a_crisis_for_the_model_or_the_classifier(with_model, text):
+    """A sure model or classifier on a message of function words only: their weights come from the long
+    messages those words sit in. 13 of 318 such words alone got the crisis reply."""
+    assert not parse_with_model(with_model, text, 0.99, category="medical_emergency")["risk"]["is_risk"]
+    ranking = [{"name": "risk_suicide", "confidence": 0.9}, {"name": "affirm", "confidence": 0.05}]
+    parsed = parse(with_model, text, intent="risk_suicide", confidence=0.9, ranking=ranking)
+    assert not parsed["risk"]["is_risk"] and parsed["intent"]["name"] == "affirm"
+
+
+@pytest.mark.parametrize("text", ["💊💊💊", "911", "kms", "and then i took them all"])
+def test_a_message_with_any_content_is_still_scored(with_model, text):
+    assert parse_with_model(with_model, text, 0.99, category="overdose")["risk"]["is_risk"]

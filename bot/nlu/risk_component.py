@@ -16,6 +16,8 @@ It sits after DIET, the ResponseSelector and the FallbackClassifier so nothing c
 """
 from __future__ import annotations
 
+import re
+
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -52,6 +54,23 @@ FALLBACK_INTENT = "nlu_fallback"
 def risk_intent(category: str) -> str:
     return f"{RISK_INTENT_PREFIX}{category}"
 
+
+
+_WORD = re.compile(r"\w+(?:'\w+)?")
+
+
+def has_content(text: str) -> bool:
+    """Whether a message has a word beyond English function words. "and", "he" or "my" alone scored as a
+    crisis with the learned model and the classifier (13 of 318 such words did): their weights come from
+    the long messages they sit in, not from the word. The rules still read every message."""
+    import unicodedata
+
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    text = text or ""
+    if any(unicodedata.category(ch).startswith("S") and ch not in "$+<=>^`|~" for ch in text):
+        return True  # an emoji or another symbol is content ("💊💊", "🔫")
+    return any(word not in ENGLISH_STOP_WORDS for word in _WORD.findall(text.lower()))
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class RiskSignalDetector(GraphComponent):
@@ -102,7 +121,7 @@ class RiskSignalDetector(GraphComponent):
             self._set_intent(message, name, [r for r in ranking if r.get(INTENT_NAME_KEY) != name])
         elif str(intent.get(INTENT_NAME_KEY) or "").startswith(RISK_INTENT_PREFIX):
             confident = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0) >= self.classifier_threshold
-            if verdict.set_aside or verdict.mention or not confident:
+            if verdict.set_aside or verdict.mention or not confident or not has_content(text):
                 # The detector understood the risk words as harmless here; take the best other intent.
                 rest = [r for r in ranking
                         if not str(r.get(INTENT_NAME_KEY)).startswith(RISK_INTENT_PREFIX)
@@ -118,7 +137,7 @@ class RiskSignalDetector(GraphComponent):
                 category = str(intent[INTENT_NAME_KEY])[len(RISK_INTENT_PREFIX):]
                 risk.update(is_risk=True, category=category, urgency="urgent", subject=None,
                             source="classifier")
-        if not risk["is_risk"] and not (verdict.set_aside or verdict.mention):
+        if not risk["is_risk"] and not (verdict.set_aside or verdict.mention) and has_content(text):
             self._apply_model(message, risk, ranking)
         message.set(RISK_KEY, risk, add_to_output=True)
         if risk["is_risk"]:
