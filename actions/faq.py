@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import intent_of
-from bot.faq_topics import other_questions, topic_of
+from bot.faq_topics import QUESTION_START, other_questions, topic_of
 
 TOPIC_NAMES = {
     "insurance": "insurance", "cost": "cost", "duration": "how long the program lasts",
@@ -19,8 +19,6 @@ TOPIC_NAMES = {
     "family": "family", "virtual": "the virtual option", "confidentiality": "privacy",
 }
 MAX_EXTRA_ANSWERS = 2
-_QUESTION_START = re.compile(r"^(?:and |also |so |btw |oh and |plus )?(?:do|does|is|are|can|could|will|would|how|"
-                             r"what|whats|what's|when|where|which|who|why|any|should)\b", re.IGNORECASE)
 
 
 def answered_topic(tracker: Tracker) -> str:
@@ -38,7 +36,7 @@ def questions_asked(tracker: Tracker, text: str) -> List[str]:
         topics.append(answered_topic(tracker))
     for sentence in re.split(r"(?<=[.!?;\n])\s*", text or ""):
         sentence = sentence.strip()
-        if sentence.endswith("?") or _QUESTION_START.match(sentence):
+        if sentence.endswith("?") or QUESTION_START.match(sentence):
             topic = topic_of(sentence)
             if topic and topic not in topics:
                 topics.append(topic)

@@ -41,8 +41,16 @@ TOPIC_WORDS = {
 }
 _SPLIT = re.compile(r"\?+|\s+(?:and also|also|plus|and|oh and|btw)\s+(?=(?:do|does|is|are|can|could|will|would|"
                     r"how|what|when|where|which|who|why|any)\b)", re.IGNORECASE)
-_QUESTION_START = re.compile(r"^(do|does|is|are|can|could|will|would|how|what|when|where|which|who|why|any)\b",
-                             re.IGNORECASE)
+# How a question opens, after an optional lead-in ("btw, do you ..."): the one pattern the FAQ follow-up and
+# the screen's reader use.
+QUESTION_START = re.compile(r"^\W*(?:and |also |so |btw |oh and |plus )?(?:do|does|did|is|are|can|could|will|would|"
+                            r"should|how|what|whats|what's|when|where|which|who|why|any|u got|you got)\b",
+                            re.IGNORECASE)
+
+
+def is_question(text: str) -> bool:
+    """Whether a message is phrased as a question: a question mark, or a question's opening words."""
+    return "?" in (text or "") or bool(QUESTION_START.match((text or "").strip()))
 
 
 def question_segments(text: str) -> List[str]:
@@ -69,7 +77,7 @@ def other_questions(text: str, answered: str) -> Tuple[List[str], int]:
         if topic == answered:
             continue
         if topic is None:
-            unclear += bool(_QUESTION_START.match(segment))
+            unclear += bool(QUESTION_START.match(segment))
         elif topic not in clear:
             clear.append(topic)
     return clear, unclear

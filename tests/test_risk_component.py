@@ -135,6 +135,7 @@ def test_function_words_alone_are_never_a_crisis_for_the_model_or_the_classifier
     assert not parsed["risk"]["is_risk"] and parsed["intent"]["name"] == "affirm"
 
 
-@pytest.mark.parametrize("text", ["💊💊💊", "911", "kms", "and then i took them all"])
+@pytest.mark.parametrize("text", ["💊💊💊", "911", "kms", "and then i took them all", "i give up", "i am done",
+                                  "never again", "i am alone", "nothing", "enough", "myself"])
 def test_a_message_with_any_content_is_still_scored(with_model, text):
     assert parse_with_model(with_model, text, 0.99, category="overdose")["risk"]["is_risk"]

@@ -9,7 +9,6 @@ One answer can fill two questions: "vodka every day" answers what and how often.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -19,6 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import intent_of, latest_risk
 from actions.screening import answer_model, extract
+from bot.faq_topics import is_question
 
 READERS: Dict[str, Callable[[str], Optional[str]]] = {
     "screening_substances": extract.substances,
@@ -45,14 +45,6 @@ def is_interruption(tracker: Tracker, strict: bool = False) -> bool:
     if latest_risk(tracker).get("is_risk") or intent.startswith("risk_"):
         return True
     return intent in (ALWAYS_INTERRUPT if strict else INTERRUPTIONS)
-
-
-_QUESTION = re.compile(r"\?|^\W*(how|what|when|where|which|who|why|do|does|did|is|are|can|could|will|would|"
-                       r"should|any|u got|you got)\b", re.IGNORECASE)
-
-
-def looks_like_question(text: str) -> bool:
-    return bool(_QUESTION.search(text or ""))
 
 
 def _stored(slot: str, value: str, text: str, tracker: Tracker) -> Dict[Text, Any]:
@@ -96,7 +88,7 @@ def read_answer(slot: str, tracker: Tracker) -> Dict[Text, Any]:
     if value is not None:
         return _stored(slot, value, text, tracker)
     if is_interruption(tracker):
-        if intent_of(tracker) == "faq" and not looks_like_question(text) and question != "substances":
+        if intent_of(tracker) == "faq" and not is_question(text) and question != "substances":
             # The classifier knows messages, not which question was just asked: "My wife doesn't drink, and
             # she's been very patient" looks like family talk. An answer the question's model reads surely
             # is the answer; anything less, and the FAQ answer goes first (then the question again).

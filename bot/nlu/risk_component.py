@@ -17,6 +17,7 @@ It sits after DIET, the ResponseSelector and the FallbackClassifier so nothing c
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from typing import Any, Dict, List, Optional, Text
 
@@ -57,20 +58,23 @@ def risk_intent(category: str) -> str:
 
 
 _WORD = re.compile(r"\w+(?:'\w+)?")
+# Articles, pronouns, conjunctions, prepositions and forms of "be" only. Not a general stop-word list: those
+# hold "give", "up", "done", "alone", "never", "nothing", "empty", "enough", "cry", and "i give up", "i am
+# done" or "never again" must still reach the model and the classifier.
+FUNCTION_WORDS = frozenset(
+    "a an the and or but so if then also as of to in on at for with by from about into this that these those "
+    "i me my he him his she her it its we us our they them their you your "
+    "is am are was were be been being".split())
 
 
 def has_content(text: str) -> bool:
-    """Whether a message has a word beyond English function words. "and", "he" or "my" alone scored as a
-    crisis with the learned model and the classifier (13 of 318 such words did): their weights come from
-    the long messages they sit in, not from the word. The rules still read every message."""
-    import unicodedata
-
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
+    """Whether a message has a word beyond function words. "and", "he" or "my" alone scored as a crisis with
+    the learned model and the classifier (13 of 318 such words did): their weights come from the long
+    messages they sit in, not from the word. The rules still read every message."""
     text = text or ""
     if any(unicodedata.category(ch).startswith("S") and ch not in "$+<=>^`|~" for ch in text):
         return True  # an emoji or another symbol is content ("💊💊", "🔫")
-    return any(word not in ENGLISH_STOP_WORDS for word in _WORD.findall(text.lower()))
+    return any(word not in FUNCTION_WORDS for word in _WORD.findall(text.lower()))
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class RiskSignalDetector(GraphComponent):

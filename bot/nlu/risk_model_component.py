@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -34,6 +34,20 @@ def corpus_files(config: Dict[Text, Any]) -> List[Path]:
     folder = folder if folder.is_absolute() else ROOT / folder
     return sorted(folder.glob("*.yml"))
 
+
+
+def training_set(corpus: List[Path], answers: Optional[Path], intent_examples: List[Message]) -> Tuple[List[str], List[str]]:
+    """What the model learns from: the risk corpus, the NLU examples (risk_* intents as their category, every
+    other intent as `none`) and the screen's answers (history told for the screen: `none`)."""
+    texts, labels = load_corpus(corpus)
+    for example in intent_examples:
+        intent = str(example.get(INTENT) or "")
+        label = intent[len("risk_"):] if intent.startswith("risk_") else NONE
+        if label in LABELS and example.get(TEXT):
+            texts.append(example.get(TEXT))
+            labels.append(label)
+    answers_texts = corpora.answer_texts(answers)
+    return texts + answers_texts, labels + [NONE] * len(answers_texts)
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class RiskModelScorer(GraphComponent):
@@ -60,15 +74,8 @@ class RiskModelScorer(GraphComponent):
         self.config, self._storage, self._resource, self.model = config, model_storage, resource, model
 
     def train(self, training_data: TrainingData) -> Resource:
-        texts, labels = load_corpus(corpus_files(self.config))
-        for example in training_data.intent_examples:
-            intent = str(example.get(INTENT) or "")
-            label = intent[len("risk_"):] if intent.startswith("risk_") else NONE
-            if label in LABELS and example.get(TEXT):
-                texts.append(example.get(TEXT))
-                labels.append(label)
-        answers = corpora.answer_texts(corpora.folder_of(self.config.get("answers")))  # told for the screen: none
-        texts, labels = texts + answers, labels + [NONE] * len(answers)
+        texts, labels = training_set(corpus_files(self.config), corpora.folder_of(self.config.get("answers")),
+                                     training_data.intent_examples)
         self.model = RiskModel.fit(texts, labels, c=float(self.config["c"]), seed=int(self.config["random_seed"]))
         logger.info("risk model trained on %d messages (%d risk)", len(texts), sum(x != NONE for x in labels))
         with self._storage.write_to(self._resource) as directory:

@@ -15,36 +15,29 @@ import argparse
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 from bot.risk.detector import default_detector
+from bot.nlu.risk_model_component import training_set
 from bot.risk.model import NONE, RiskModel, load_corpus
 from bot.settings import ROOT
 
 RISK_DIR = ROOT / "data" / "risk"
 
 
-def nlu_examples() -> Tuple[List[str], List[str]]:
+def nlu_examples() -> List:
     from rasa.shared.nlu.training_data.loading import load_data
 
     examples = []
     for path in sorted((ROOT / "data").glob("*.yml")):
         if "nlu:" in path.read_text(encoding="utf-8"):
             examples += load_data(str(path)).intent_examples
-    from bot.nlu import corpora
-
-    answers = corpora.answer_texts(ROOT / "data" / "screening_answers")  # as config.yml gives them: none
-    texts, labels = list(answers), [NONE] * len(answers)
-    for example in examples:
-        intent = example.get("intent") or ""
-        texts.append(example.get("text"))
-        labels.append(intent[len("risk_"):] if intent.startswith("risk_") else NONE)
-    return texts, labels
+    return examples
 
 
-def verdicts(held: Path, others: Sequence[Path], extra: Tuple[List[str], List[str]]) -> List[Dict]:
-    texts, labels = load_corpus(others)
-    model = RiskModel.fit(texts + extra[0], labels + extra[1])
+def verdicts(held: Path, others: Sequence[Path], examples: List) -> List[Dict]:
+    texts, labels = training_set(list(others), ROOT / "data" / "screening_answers", examples)  # as rasa train
+    model = RiskModel.fit(texts, labels)
     detector = default_detector()
     out = []
     held_texts, held_labels = load_corpus([held])
@@ -89,10 +82,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     files = sorted(RISK_DIR.glob("*.yml"))
     writers = [f for f in files if f.name.startswith("writer_")]
-    extra = nlu_examples()
+    examples = nlu_examples()
     rows: List[Dict] = []
     for held in writers:
-        rows += verdicts(held, [f for f in files if f != held], extra)
+        rows += verdicts(held, [f for f in files if f != held], examples)
         print(f"held out {held.name}", file=sys.stderr)
     counts = Counter(r["label"] != NONE for r in rows)
     print(f"leave-one-writer-out over {len(writers)} writers: {counts[True]} risky, {counts[False]} ordinary messages")

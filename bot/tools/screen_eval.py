@@ -89,19 +89,11 @@ def simulate(person: Dict, parses: Dict[str, Dict], buttons: bool = False) -> Tu
 
 
 async def parse_all(model: Optional[str], texts: List[str]) -> Dict[str, Dict]:
-    plain = {t: {"text": t, "intent": {"name": "inform"}, "entities": [], "risk": {"is_risk": False}} for t in texts}
     if not model:
-        return plain
-    import logging
+        return {t: {"text": t, "intent": {"name": "inform"}, "entities": [], "risk": {"is_risk": False}} for t in texts}
+    from bot.tools.faq_eval import parse_all as parse_with_model
 
-    from rasa.core.agent import Agent
-    from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_logging_and_warnings(logging.WARNING)
-    configure_structlog(logging.WARNING)
-    agent = Agent.load(model)
-    return {t: await agent.parse_message(t) for t in texts}
+    return dict(zip(texts, await parse_with_model(model, texts), strict=True))
 
 
 def score_set(path: Path, model: Optional[str]) -> float:
