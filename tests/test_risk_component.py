@@ -139,3 +139,57 @@ def test_function_words_alone_are_never_a_crisis_for_the_model_or_the_classifier
                                   "never again", "i am alone", "nothing", "enough", "myself"])
 def test_a_message_with_any_content_is_still_scored(with_model, text):
     assert parse_with_model(with_model, text, 0.99, category="overdose")["risk"]["is_risk"]
+
+
+# ---- history the screen asks for (bot/risk/screen_context.py) ----
+def screen_tracker(question):
+    from rasa.shared.core.events import ActiveLoop, SlotSet
+    from rasa.shared.core.slots import AnySlot
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker("screen-test", slots=[AnySlot("requested_slot", mappings=[])])
+    tracker.update(ActiveLoop("screening_form"))
+    tracker.update(SlotSet("requested_slot", question))
+    return tracker
+
+
+def parse_in_screen(component, text, question, intent="inform"):
+    message = Message(data={"text": text})
+    top = {"name": intent, "confidence": 0.6}
+    message.set("intent", top, add_to_output=True)
+    message.set("intent_ranking", [top, {"name": "faq", "confidence": 0.2}], add_to_output=True)
+    component.process([message], tracker=screen_tracker(question) if question else None)
+    return message.as_dict(only_output_properties=True)
+
+
+@pytest.mark.parametrize("question,text", [
+    ("screening_withdrawal", "yeah had a seizure last month when i stopped the xanax"),
+    ("screening_withdrawal", "i see things when i stop drinking"),
+    ("screening_withdrawal", "yes DTs twice, the last time i quit"),
+    ("screening_home", "my ex used to hit me but hes gone, its safe now"),
+])
+def test_history_the_screen_asks_for_is_an_answer(component, question, text):
+    alone = parse_in_screen(component, text, None)
+    assert alone["risk"]["is_risk"], "outside the screen these words escalate: the test must show the difference"
+    parsed = parse_in_screen(component, text, question)
+    assert not parsed["risk"]["is_risk"]
+    assert parsed["risk"]["screen_history"]["question"] == question
+    assert parsed["intent"] == {"name": "inform", "confidence": 1.0}
+    assert not entity_values(parsed)
+
+
+@pytest.mark.parametrize("question,text", [
+    ("screening_withdrawal", "i'm shaking and seeing bugs right now"),  # happening now
+    ("screening_withdrawal", "had a seizure this morning when i stopped"),  # recent
+    ("screening_withdrawal", "seeing bugs on the walls"),  # no time said
+    ("screening_withdrawal", "had a seizure last year, and i want to kill myself tonight"),  # another category
+    ("screening_medical", "i see things when i stop drinking"),  # not the history this question asks for
+    ("screening_home", "he hits me every day"),  # habitual is history only for the withdrawal question
+    ("screening_home", "he hit me last night and he is still here"),
+    ("screening_substances", "had a seizure last month when i stopped the xanax"),
+])
+def test_danger_now_or_another_danger_still_escalates_in_the_screen(component, question, text):
+    parsed = parse_in_screen(component, text, question)
+    assert parsed["risk"]["is_risk"], text
+    assert parsed["intent"]["name"].startswith("risk_")
+    assert "screen_history" not in parsed["risk"]

@@ -470,7 +470,7 @@ def test_verdict_keeps_its_public_shape(detector):
     assert verdict.subject == "self" and isinstance(verdict.also, list) and verdict.hits
     assert isinstance(verdict.set_aside, list) and verdict.mention is False
     assert set(verdict.as_dict()) == {"is_risk", "category", "urgency", "subject", "also", "rules", "set_aside",
-                                      "mention"}
+                                      "mention", "timing"}
 
 
 def test_every_rule_says_why(detector):

@@ -10,6 +10,9 @@ It sits after DIET, the ResponseSelector and the FallbackClassifier so nothing c
   at `model_escalate` with its own category, and from `model_check` asks directly (intent `risk_check`, urgency
   "check": the ask-directly tier); never where the rules read the words as an idiom, a negation, a resolved
   past event or a question about the program: the rules are the overrides;
+- while the screen asks a question about history (seizures when stopping, home safety, ...), a reading of the
+  category that question asks about, told as history and not as happening now, is an answer: intent `inform`,
+  `risk.screen_history` says what was set aside (bot/risk/screen_context.py decides; Rasa passes the tracker);
 - every parse carries a `risk` entry (the verdict) that actions read from `tracker.latest_message`, and a
   risk message carries the entities risk_category, risk_urgency and risk_subject, which fill the slots
   that `utter_crisis` is rendered with by the Rasa server itself.
@@ -39,16 +42,19 @@ from rasa.shared.nlu.constants import (
     PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.risk.detector import RiskDetector, default_detector, rules_fingerprint
 from bot.risk.model import subject_of
+from bot.risk.screen_context import is_asked_history, question_asked
 
 RISK_KEY = "risk"
 RISK_MODEL_KEY = "risk_model"
 RISK_INTENT_PREFIX = "risk_"
 CHECK_INTENT = "risk_check"
+ANSWER_INTENT = "inform"  # what the screen's form reads as an answer
 FALLBACK_INTENT = "nlu_fallback"
 
 
@@ -104,12 +110,15 @@ class RiskSignalDetector(GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None) -> List[Message]:
+        # Rasa hands NLU components the conversation as it was before the message (`tracker`): the screen
+        # question being answered decides whether history it asks for is an answer (bot/risk/screen_context.py).
+        question = question_asked(tracker)
         for message in messages:
-            self._process_one(message)
+            self._process_one(message, question)
         return messages
 
-    def _process_one(self, message: Message) -> None:
+    def _process_one(self, message: Message, question: Optional[str] = None) -> None:
         text = message.get(TEXT) or ""
         verdict = self.detector.detect(text)
         risk = {**verdict.as_dict(), "source": "detector" if verdict.is_risk else None}
@@ -143,6 +152,13 @@ class RiskSignalDetector(GraphComponent):
                             source="classifier")
         if not risk["is_risk"] and not (verdict.set_aside or verdict.mention) and has_content(text):
             self._apply_model(message, risk, ranking)
+        if risk["is_risk"] and is_asked_history(question, [risk["category"], *(risk.get("also") or [])],
+                                                verdict.timing):
+            risk.update(is_risk=False, screen_history={"question": question, "category": risk["category"],
+                                                       "source": risk["source"]})
+            rest = [r for r in ranking if not str(r.get(INTENT_NAME_KEY)).startswith(RISK_INTENT_PREFIX)
+                    and r.get(INTENT_NAME_KEY) not in (FALLBACK_INTENT, ANSWER_INTENT)]
+            self._set_intent(message, ANSWER_INTENT, rest)
         message.set(RISK_KEY, risk, add_to_output=True)
         if risk["is_risk"]:
             self._set_entities(message, risk, len(text))

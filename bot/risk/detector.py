@@ -66,6 +66,9 @@ _PAST_SCOPE_BREAKS = {".", "!", "?", ";", ",", "but", "so", "because", "though",
 _PAST_TENSE = {"was", "were", "had", "did", "got", "went", "took", "made", "came", "saw", "told", "said", "left",
                "felt", "ran", "fell", "broke", "gave", "knew", "thought", "od'd", "overdosed", "tried", "used"}
 _SENTENCE_BREAKS = {".", "!", "?", "\n"}
+# Words in -ing after "be" that do not say a state is happening now ("it was nothing", "the morning was fine").
+_NOT_A_STATE = {"nothing", "something", "anything", "everything", "thing", "things", "morning", "evening",
+                "during", "bring", "string", "spring", "ceiling"}
 # Words that may stand around a time marker in a clause of its own ("..., like a decade ago now").
 _TIME_FILLERS = {"like", "about", "maybe", "that", "this", "it", "its", "be", "have", "been", "around", "roughly",
                  "probably", "oh", "um", "almost", "over", "nearly", "well", "a", "an", "now", "and", "only", "all"}
@@ -217,6 +220,10 @@ class Verdict:
     # Why candidate phrases were set aside: "negated", "past", "idiom", "program_question".
     set_aside: List[str] = field(default_factory=list)
     mention: bool = False  # risk words inside a question about the program: a gentle check-in, no alarm
+    # When the message places what it tells: "now" (a recent or imminent marker, "i'm shaking"), "history"
+    # (a past, resolved or history marker), "habitual" ("when i stop drinking i shake"), or None (unsaid).
+    # Read only where the screen asked for that history (bot/risk/screen_context.py).
+    timing: Optional[str] = None
 
     def as_dict(self) -> Dict[str, Any]:
         return {
@@ -228,6 +235,7 @@ class Verdict:
             "rules": [h.rule for h in self.hits],
             "set_aside": sorted(set(self.set_aside)),
             "mention": self.mention,
+            "timing": self.timing,
         }
 
 
@@ -270,7 +278,7 @@ class RiskDetector:
             self._rules[rule["id"]] = rule
             self.matcher.add(rule["id"], self._compile_all(rule["patterns"], rule["id"]))
         for cue in ("past", "past_lead", "past_told_in_past", "resolved", "recent", "imminent", "idiom",
-                    "program_question", "other_subject"):
+                    "program_question", "other_subject", "history", "habitual", "safe_now"):
             patterns = cues.get(cue) or []
             if patterns:
                 self.cue_matcher.add(cue, self._compile_all(patterns, f"cues.{cue}"))
@@ -436,7 +444,7 @@ class RiskDetector:
         present = {name[4:] for name, spans in cues.items() if name.startswith("ctx:")
                    and any(not self._negated(doc, s, e) for s, e in spans)}
 
-        verdict = Verdict()
+        verdict = Verdict(timing=self._timing(doc, cues))
         hits: List[Hit] = []
         mention_hits: List[Hit] = []
         for match_id, start, end in self.matcher(doc):
@@ -481,6 +489,27 @@ class RiskDetector:
         strongest = max(strength for _, strength in readings)
         verdict.subject = next(subject for subject, strength in readings if strength == strongest)
         return verdict
+
+    @staticmethod
+    def _timing(doc, cues: Dict[str, List[Tuple[int, int]]]) -> Optional[str]:
+        """When the message places what it tells (see Verdict.timing). "Now" wins over everything: a recent or
+        imminent marker outside a resolution ("it's safe now" is not one), or "i'm|she's <verb>ing" ("i'm shaking",
+        "she is seizing"; "going to" is a plan, not a state, and counts as now too: never the safe reading)."""
+        resolved = cues.get("resolved", []) + cues.get("safe_now", [])
+        for name in ("recent", "imminent"):
+            for s, e in cues.get(name, []):
+                if not any(rs <= s and e <= re_ for rs, re_ in resolved):
+                    return "now"
+        for i, token in enumerate(doc[:-1]):
+            if token.norm_ == "be":
+                following = [t.lower_ for t in doc[i + 1:i + 3]]
+                if any(len(w) > 4 and w.endswith("ing") and w not in _NOT_A_STATE for w in following):
+                    return "now"
+        if any(cues.get(name) for name in ("past", "past_lead", "past_told_in_past", "resolved", "history")):
+            return "history"
+        if cues.get("habitual"):
+            return "habitual"
+        return None
 
     @staticmethod
     def _bounds(doc, start: int, end: int, breaks) -> Tuple[int, int]:
