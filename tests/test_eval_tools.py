@@ -41,8 +41,8 @@ def test_screen_simulation_follows_the_form_and_answers_confirmations_truthfully
                ("mental_health", "2", "no"), ("commitment", "yes", "yes"), ("relapse", "no", "no"),
                ("home", "yes", "safe")]
     person = {"outcome": "detox_first", "answers": [{"question": q, "text": t, "value": v} for q, t, v in answers]}
-    parses = {t: {"text": t, "intent": {"name": "inform"}, "entities": [], "risk": {"is_risk": False}}
-              for _, t, _ in answers}
+    parses = {(q, t): {"text": t, "intent": {"name": "inform"}, "entities": [], "risk": {"is_risk": False}}
+              for q, t, _ in answers}
     stored, how = screen_eval.simulate(person, parses)
     assert stored["frequency"] == "daily"  # filled by the first answer, not asked again
     assert stored["withdrawal"] == "unsure"  # the guess "no" was wrong: rejected, then not understood

@@ -67,6 +67,7 @@ _PAST_TENSE = {"was", "were", "had", "did", "got", "went", "took", "made", "came
                "felt", "ran", "fell", "broke", "gave", "knew", "thought", "od'd", "overdosed", "tried", "used"}
 _SENTENCE_BREAKS = {".", "!", "?", "\n"}
 # Words in -ing after "be" that do not say a state is happening now ("it was nothing", "the morning was fine").
+_PRESENT_BE = {"am", "'m", "m", "im", "is", "'s", "are", "'re", "re"}
 _NOT_A_STATE = {"nothing", "something", "anything", "everything", "thing", "things", "morning", "evening",
                 "during", "bring", "string", "spring", "ceiling"}
 # Words that may stand around a time marker in a clause of its own ("..., like a decade ago now").
@@ -492,22 +493,27 @@ class RiskDetector:
 
     @staticmethod
     def _timing(doc, cues: Dict[str, List[Tuple[int, int]]]) -> Optional[str]:
-        """When the message places what it tells (see Verdict.timing). "Now" wins over everything: a recent or
-        imminent marker outside a resolution ("it's safe now" is not one), or "i'm|she's <verb>ing" ("i'm shaking",
-        "she is seizing"; "going to" is a plan, not a state, and counts as now too: never the safe reading)."""
+        """When the message places what it tells (see Verdict.timing). A recent or imminent marker outside a
+        resolution ("it's safe now", "healed up now") says "now" and wins; "just" alone does not ("i just
+        white-knuckled it"). "I'm|she's <verb>ing" ("i'm shaking", "she is seizing") says "now" too, unless the
+        message tells what happens each time ("when i go without i'm sweating"); "going to" is a plan, and counts
+        as now: never the safe reading."""
         resolved = cues.get("resolved", []) + cues.get("safe_now", [])
         for name in ("recent", "imminent"):
             for s, e in cues.get(name, []):
+                if e - s == 1 and doc[s].lower_ == "just":
+                    continue
                 if not any(rs <= s and e <= re_ for rs, re_ in resolved):
                     return "now"
+        habitual = bool(cues.get("habitual"))
         for i, token in enumerate(doc[:-1]):
-            if token.norm_ == "be":
+            if token.lower_ in _PRESENT_BE and not habitual:
                 following = [t.lower_ for t in doc[i + 1:i + 3]]
                 if any(len(w) > 4 and w.endswith("ing") and w not in _NOT_A_STATE for w in following):
                     return "now"
         if any(cues.get(name) for name in ("past", "past_lead", "past_told_in_past", "resolved", "history")):
             return "history"
-        if cues.get("habitual"):
+        if habitual:
             return "habitual"
         return None
 

@@ -65,7 +65,7 @@ def simulate(person: Dict, parses: Dict[str, Dict], buttons: bool = False) -> Tu
             how["filled by an earlier answer" + (" (right)" if right else " (WRONG)")] += 1
             continue
         slots["requested_slot"] = slot
-        events = read_answer(slot, _Tracker(dict(slots), parses[answer["text"]]))
+        events = read_answer(slot, _Tracker(dict(slots), parses[(question, answer["text"])]))
         if slot in events:
             how["read" + (" right" if same(question, events[slot], expected[question]) else " WRONG")] += 1
         elif events.get("screening_confirm"):
@@ -88,20 +88,38 @@ def simulate(person: Dict, parses: Dict[str, Dict], buttons: bool = False) -> Tu
     return stored, how
 
 
-async def parse_all(model: Optional[str], texts: List[str]) -> Dict[str, Dict]:
+async def parse_all(model: Optional[str], answers: List[Tuple[str, str]]) -> Dict[Tuple[str, str], Dict]:
+    """Each (question, text) parsed as the running bot parses it: with the conversation in the screen at that
+    question (the risk layer reads history the question asks for as an answer, bot/risk/screen_context.py)."""
     if not model:
-        return {t: {"text": t, "intent": {"name": "inform"}, "entities": [], "risk": {"is_risk": False}} for t in texts}
-    from bot.tools.faq_eval import parse_all as parse_with_model
+        return {a: {"text": a[1], "intent": {"name": "inform"}, "entities": [], "risk": {"is_risk": False}}
+                for a in answers}
+    import logging
 
-    return dict(zip(texts, await parse_with_model(model, texts), strict=True))
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
+    from rasa.shared.core.events import ActiveLoop, SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+    agent = Agent.load(model)
+    parsed = {}
+    for question, text in answers:
+        tracker = DialogueStateTracker.from_events(
+            "screen-eval", [ActiveLoop("screening_form"), SlotSet("requested_slot", f"screening_{question}")],
+            slots=agent.domain.slots)
+        parsed[(question, text)] = await agent.processor.parse_message(UserMessage(text), tracker)
+    return parsed
 
 
 def score_set(path: Path, model: Optional[str]) -> float:
     from actions.screening.outcome import decide
 
     people = yaml.safe_load(path.read_text(encoding="utf-8"))["people"]
-    texts = [a["text"] for p in people for a in p["answers"]]
-    parses = asyncio.run(parse_all(model, texts))
+    parses = asyncio.run(parse_all(model, [(a["question"], a["text"]) for p in people for a in p["answers"]]))
     right, how_all, per_question = 0, Counter(), defaultdict(Counter)
     confusion: Counter = Counter()
     with_buttons = sum(decide(simulate(p, parses, buttons=True)[0]).outcome == p["outcome"] for p in people)
