@@ -117,6 +117,25 @@ def test_a_crisis_mid_screen_escalates_and_the_screen_stops(servers):
     assert not any("How often do you use" in r.get("text", "") for r in replies)  # the form does not resume
 
 
+def test_seizure_history_answers_the_screen_and_a_seizure_now_escalates(servers):
+    """History the withdrawal question asks for is its answer (bot/risk/screen_context.py); the same words
+    outside the screen, or a seizure happening now inside it, get the crisis reply."""
+    port = servers["rasa"]
+    history = "yeah had a seizure last month when i stopped the xanax"
+    for sender in ("it-screen-history", "it-screen-now"):
+        post(port, sender, "is iop right for me")
+        post(port, sender, "xanax")
+        post(port, sender, "every day")
+    replies = post(port, "it-screen-history", history)
+    assert not any("escalation" in r.get("custom", {}) for r in replies), replies
+    # Taken as the answer: the next question, or the one-line confirmation of a middling reading.
+    assert "medical problem" in texts(replies) or "had a seizure or DTs?" in texts(replies), replies
+    replies = post(port, "it-screen-now", "i'm shaking and seeing bugs right now, stopped the xanax yesterday")
+    assert any(r.get("custom", {}).get("escalation") for r in replies), replies
+    replies = post(port, "it-no-screen", history)
+    assert any(r.get("custom", {}).get("escalation") for r in replies), replies
+
+
 def test_a_callback_request_is_stored(servers):
     import sqlite3
 
