@@ -1,7 +1,6 @@
 """action_answer_more: after an FAQ answer, answer a second question asked in the same message."""
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -9,7 +8,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import intent_of
-from bot.faq_topics import QUESTION_START, other_questions, topic_of
+from bot.faq_topics import SEGMENTS_KEY, other_questions, question_sentences, topic_of
 
 TOPIC_NAMES = {
     "insurance": "insurance", "cost": "cost", "duration": "how long the program lasts",
@@ -34,12 +33,11 @@ def questions_asked(tracker: Tracker, text: str) -> List[str]:
     topics: List[str] = []
     if intent_of(tracker) == "faq" and answered_topic(tracker):
         topics.append(answered_topic(tracker))
-    for sentence in re.split(r"(?<=[.!?;\n])\s*", text or ""):
-        sentence = sentence.strip()
-        if sentence.endswith("?") or QUESTION_START.match(sentence):
-            topic = topic_of(sentence)
-            if topic and topic not in topics:
-                topics.append(topic)
+    scored = (tracker.latest_message or {}).get(SEGMENTS_KEY)
+    for sentence in question_sentences(text):
+        topic = topic_of(sentence, scored)
+        if topic and topic not in topics:
+            topics.append(topic)
     return topics[:MAX_EXTRA_ANSWERS]
 
 
@@ -51,11 +49,10 @@ class ActionAnswerMore(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         answered = answered_topic(tracker)
         text = (tracker.latest_message or {}).get("text") or ""
-        topics, unclear = other_questions(text, answered)
+        topics, unclear = other_questions(text, answered, (tracker.latest_message or {}).get(SEGMENTS_KEY))
         for topic in topics[:MAX_EXTRA_ANSWERS]:
             dispatcher.utter_message(response=f"utter_faq/{topic}")
         if unclear and not topics and answered:
-            dispatcher.utter_message(
-                text=f"I answered your question about {TOPIC_NAMES.get(answered, answered)}. If you asked "
-                     "something else too, please send it again on its own and I'll answer it.")
+            dispatcher.utter_message(response="utter_faq_answered_one",
+                                     topic_name=TOPIC_NAMES.get(answered, answered.replace("_", " ")))
         return []

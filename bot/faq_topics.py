@@ -1,14 +1,21 @@
 """Finding a second question in one message ("how much is it and do you take medicaid?").
 
-The ResponseSelector answers the message's main topic. This splits the message into question segments
-and names the topic of each extra segment from a small keyword table, so the bot can answer it too, or,
-when the topic is unclear, say that it answered one question and ask for the other. Words, not a model:
-an extra answer is given only when exactly one topic's words appear in that segment.
+The topic selector answers the message's main topic. This splits the message into question segments, and
+names the topic of each extra segment, so the bot can answer it too or, when the topic is unclear, say that it
+answered one question and ask for the other. The topic of a segment is the topic model's reading of that
+segment alone, scored by the NLU (`faq_segments` in the parse, bot/nlu/linear_components.py) when it is sure
+(SEGMENT_CONFIDENCE); otherwise a small keyword table, where exactly one topic's words must appear.
 """
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
+
+# The topic model's reading of a segment on its own counts from this probability (chosen on the development
+# FAQ sets' two-question messages, README "Language understanding"); below it, the keyword table decides.
+SEGMENT_CONFIDENCE = 0.6
+SEGMENTS_KEY = "faq_segments"
+Scored = Dict[str, Sequence]  # segment -> [topic, probability], as the NLU puts it in the parse
 
 TOPIC_WORDS = {
     "insurance": ["insurance", "medicaid", "medicare", "masshealth", "aetna", "cigna", "blue cross", "bcbs",
@@ -58,22 +65,38 @@ def question_segments(text: str) -> List[str]:
     return [p for p in parts if len(p.split()) >= 2]
 
 
-def topic_of(segment: str) -> Optional[str]:
-    """The one FAQ topic whose words appear in the segment, or None when none or several do."""
+def candidate_segments(text: str) -> List[str]:
+    """Every piece of a message whose topic the bot may look up: its question segments and its question
+    sentences. The NLU scores these (when there are two or more), the actions read them back by text."""
+    found = question_segments(text) + question_sentences(text)
+    return list(dict.fromkeys(found)) if len(found) > 1 else []
+
+
+def question_sentences(text: str) -> List[str]:
+    sentences = (s.strip() for s in re.split(r"(?<=[.!?;\n])\s*", text or ""))
+    return [s for s in sentences if s and (s.endswith("?") or QUESTION_START.match(s))]
+
+
+def topic_of(segment: str, scored: Optional[Scored] = None) -> Optional[str]:
+    """The segment's topic: the topic model's, when it scored this segment and is sure; else the one FAQ topic
+    whose words appear in the segment, or None when none or several do."""
+    reading = (scored or {}).get(segment)
+    if reading and float(reading[1]) >= SEGMENT_CONFIDENCE and str(reading[0]) in TOPIC_WORDS:
+        return str(reading[0])
     low = f" {segment.lower()} "
     found = [topic for topic, words in TOPIC_WORDS.items() if any(w in low for w in words)]
     return found[0] if len(found) == 1 else None
 
 
-def other_questions(text: str, answered: str) -> Tuple[List[str], int]:
+def other_questions(text: str, answered: str, scored: Optional[Scored] = None) -> Tuple[List[str], int]:
     """After the `answered` topic: the other topics asked about, and how many other questions are unclear."""
     segments = question_segments(text)
     if len(segments) < 2:
         return [], 0
     clear: List[str] = []
     unclear = 0
-    for segment in segments[1:] if topic_of(segments[0]) in (answered, None) else segments:
-        topic = topic_of(segment)
+    for segment in segments[1:] if topic_of(segments[0], scored) in (answered, None) else segments:
+        topic = topic_of(segment, scored)
         if topic == answered:
             continue
         if topic is None:

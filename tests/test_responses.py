@@ -33,12 +33,16 @@ def profile_file(request, tmp_path, monkeypatch):
     return path
 
 
+# Variables an action passes with `utter_message(response=..., NAME=value)`, as the action would.
+ACTION_VARIABLES = {"topic_name": "cost"}
+
+
 def render(domain, name, slots=None, channel="rest"):
     nlg = ProfileNaturalLanguageGenerator(domain=domain)
     tracker = DialogueStateTracker("t", [TextSlot(k, []) for k in (slots or {})])
     for k, v in (slots or {}).items():
         tracker.slots[k].value = v
-    return asyncio.run(nlg.generate(name, tracker, channel))
+    return asyncio.run(nlg.generate(name, tracker, channel, **ACTION_VARIABLES))
 
 
 def test_every_response_renders_fully(domain, profile_file):

@@ -37,6 +37,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.faq_topics import SEGMENTS_KEY, candidate_segments
 from bot.nlu import corpora
 from bot.nlu.linear import TextClassifier
 
@@ -148,4 +149,18 @@ class LinearResponseSelector(_LinearComponent):
             properties[RESPONSE_SELECTOR_RETRIEVAL_INTENTS] = self.extra["retrieval_intents"]
             properties[RESPONSE_SELECTOR_DEFAULT_INTENT] = prediction
             message.set(RESPONSE_SELECTOR_PROPERTY_NAME, properties, add_to_output=True)
+            self._score_segments(message)
         return messages
+
+    def _score_segments(self, message: Message) -> None:
+        """The topic of each question segment on its own, for a second question in the same message
+        (bot/faq_topics.py reads them back; actions/faq.py answers them)."""
+        segments = candidate_segments(message.get(TEXT))
+        if not segments or self.model is None:
+            return
+        probabilities, labels = self.model.probabilities(segments), self.model.labels
+        scored = {}
+        for segment, row in zip(segments, probabilities, strict=True):
+            best = int(row.argmax())
+            scored[segment] = [labels[best].split("/", 1)[-1], round(float(row[best]), 4)]
+        message.set(SEGMENTS_KEY, scored, add_to_output=True)

@@ -17,7 +17,7 @@ from typing import Dict, List, Optional
 
 import yaml
 
-from bot.faq_topics import other_questions
+from bot.faq_topics import SEGMENTS_KEY, other_questions
 from bot.settings import ROOT
 
 FAQ_TARGET = 0.95
@@ -71,10 +71,15 @@ def score(questions: List[dict], parses: List[Dict]) -> Dict[str, object]:
         if not right:
             confusions[(expected, got)] += 1
         alarms += escalates(parse)
+        found, _unclear = other_questions(item["text"], got, parse.get(SEGMENTS_KEY))
         if item.get("second"):
             second["total"] += 1
-            found, _unclear = other_questions(item["text"], got)
-            second["found"] += item["second"] in found
+            # Both questions answered, whichever of the two the main answer took.
+            second["found"] += {expected, item["second"]} <= {got, *found}
+            second["wrong extra"] += any(topic not in (item["second"], expected) for topic in found)
+        else:
+            second["single"] += 1
+            second["extra on single"] += bool(found)
     return {"per_topic": per_topic, "second": second, "alarms": alarms, "confusions": confusions}
 
 
@@ -94,7 +99,9 @@ def report(path: Path, result: Dict[str, object]) -> bool:
           f"{'met' if oos_acc >= OUT_OF_SCOPE_TARGET else 'NOT met'})")
     second: Counter = result["second"]  # type: ignore[assignment]
     if second["total"]:
-        print(f"second question found in {second['found']} of {second['total']} two-question messages")
+        print(f"both questions answered in {second['found']} of {second['total']} two-question messages "
+              f"(a wrong extra answer in {second['wrong extra']}); an extra answer to {second['extra on single']} "
+              f"of {second['single']} one-question messages")
     print(f"crisis replies to these ordinary questions: {result['alarms']}")
     worst = ", ".join(f"{e}->{g} {n}" for (e, g), n in result["confusions"].most_common(6))  # type: ignore[union-attr]
     if worst:

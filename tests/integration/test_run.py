@@ -136,6 +136,13 @@ def test_seizure_history_answers_the_screen_and_a_seizure_now_escalates(servers)
     assert any(r.get("custom", {}).get("escalation") for r in replies), replies
 
 
+def test_two_questions_in_one_message_get_both_answers(servers):
+    """The second question has no keyword of its topic: the NLU's reading of each segment names it."""
+    replies = post(servers["rasa"], "it-two-questions", "do you take medicaid? and when could i begin")
+    said = texts(replies)
+    assert "check your benefits" in said and "next opening" in said, replies
+
+
 def test_a_callback_request_is_stored(servers):
     import sqlite3
 
