@@ -64,3 +64,62 @@ def test_risk_model_matches_scikit_learn(corpus, tmp_path):
         assert verdict.score == pytest.approx(float(risk.max()), abs=1e-9)
     model.save(tmp_path)
     assert RiskModel.load(tmp_path).score(PROBES[4]) == model.score(PROBES[4])
+
+
+class _Ranked:
+    """A stand-in model that reads every message as an FAQ question."""
+
+    labels = ["faq", "inform", "greet"]
+
+    def ranking(self, text, top=10):
+        return [("faq", 0.6), ("inform", 0.3), ("greet", 0.1)][:top]
+
+
+def _screen_tracker(question):
+    from rasa.shared.core.events import ActiveLoop, SlotSet
+    from rasa.shared.core.slots import AnySlot
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker("t", slots=[AnySlot("requested_slot", mappings=[])])
+    if question:
+        tracker.update(ActiveLoop("screening_form"))
+        tracker.update(SlotSet("requested_slot", question))
+    return tracker
+
+
+@pytest.mark.parametrize("text, question, expected", [
+    ("my wife doesnt drink and she has been very patient", "screening_home", "inform"),  # a statement: the answer
+    ("does my wife have to come to groups?", "screening_home", "faq"),  # a question: the FAQ answer first
+    ("how much does it cost", "screening_frequency", "faq"),
+    ("my wife doesnt drink and she has been very patient", None, "faq"),  # no screen: as the model reads it
+])
+def test_mid_screen_a_statement_is_an_answer_not_an_faq(text, question, expected):
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.linear_components import LinearIntentClassifier
+
+    component = LinearIntentClassifier({}, None, None, model=_Ranked())
+    message = Message(data={"text": text})
+    component.process([message], tracker=_screen_tracker(question))
+    assert message.get("intent")["name"] == expected
+    assert [r["name"] for r in message.get("intent_ranking")][:2] == (
+        ["inform", "faq"] if expected == "inform" else ["faq", "inform"])
+
+
+def test_mid_screen_an_unsure_reading_of_a_statement_is_an_answer():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.linear_components import UNSURE_INTENT, LinearIntentClassifier
+
+    class Unsure(_Ranked):
+        def ranking(self, text, top=10):
+            return [("greet", 0.15), ("affirm", 0.12), ("inform", 0.1)][:top]
+
+    component = LinearIntentClassifier({}, None, None, model=Unsure())
+    message = Message(data={"text": "retired, so my calendar is empty except for golf"})
+    component.process([message], tracker=_screen_tracker("screening_commitment"))
+    assert message.get("intent") == {"name": "inform", "confidence": 1.0}
+    assert all(r["confidence"] <= UNSURE_INTENT for r in message.get("intent_ranking")[1:])
+    message = Message(data={"text": "retired, so my calendar is empty except for golf"})
+    component.process([message], tracker=_screen_tracker(None))
+    assert message.get("intent")["name"] == "greet"

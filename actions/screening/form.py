@@ -18,7 +18,6 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import intent_of, latest_risk
 from actions.screening import answer_model, extract
-from bot.faq_topics import is_question
 
 READERS: Dict[str, Callable[[str], Optional[str]]] = {
     "screening_substances": extract.substances,
@@ -88,18 +87,10 @@ def read_answer(slot: str, tracker: Tracker) -> Dict[Text, Any]:
     if value is not None:
         return _stored(slot, value, text, tracker)
     if is_interruption(tracker):
-        if intent_of(tracker) == "faq" and not is_question(text) and question != "substances":
-            # The classifier knows messages, not which question was just asked: "My wife doesn't drink, and
-            # she's been very patient" looks like family talk. An answer the question's model reads surely
-            # is the answer; anything less, and the FAQ answer goes first (then the question again).
-            reading = answer_model.reader().read(question, text)
-            if reading and reading.confidence >= answer_model.ACCEPT and reading.value != extract.UNSURE:
-                return _stored(slot, reading.value, text, tracker)
-            if reading:
-                return {}
-        # A question that also reads as an answer ("no, but how much is it?") counts as the answer.
-        value = READERS[slot](text)
-        return _stored(slot, value, text, tracker) if value is not None else {}
+        # The rules answer it (an FAQ, a person, stop) and Rasa validates a form only right after listening:
+        # such a message is never read as an answer. Mid-screen, the NLU reads a statement as an answer
+        # (bot/nlu/linear_components.py), so "every day, how much does it cost" arrives here as inform.
+        return {}
     if question == "substances":  # the names people use are facts: words first, the model for the rest
         value = READERS[slot](text)
         if value is None:

@@ -34,15 +34,21 @@ from rasa.shared.nlu.constants import (
     PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.faq_topics import SEGMENTS_KEY, candidate_segments
+from bot.faq_topics import SEGMENTS_KEY, candidate_segments, is_question
 from bot.nlu import corpora
 from bot.nlu.linear import TextClassifier
+from bot.risk.screen_context import question_asked
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "linear.joblib"
+# Mid-screen, a statement read as one of these, or read as anything with less than UNSURE_INTENT, is an answer.
+TAKEN_AS_ANSWER = frozenset({"faq", "out_of_scope"})
+UNSURE_INTENT = 0.3
+SCREEN_ANSWER_KEY = "screen_answer"  # in the parse when the screen's context turned an FAQ reading into an answer
 
 
 class _LinearComponent(GraphComponent):
@@ -104,12 +110,27 @@ class LinearIntentClassifier(_LinearComponent):
         logger.info("intent classifier trained on %d examples and %d screen answers", len(examples), len(answers))
         return self._resource
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None) -> List[Message]:
+        # While the screen waits for an answer, a message not phrased as a question is the answer, not an FAQ
+        # or out of scope: "my wife doesn't drink and she's been very patient" reads as family talk, "retired, so
+        # my calendar is empty" as nothing. The form never reads a message a rule answered first (Rasa
+        # validates a form only right after listening). Risk is decided after this, on every message.
+        screen_question = question_asked(tracker)
         for message in messages:
             if self.model is None or not message.get(TEXT):
                 continue
             ranking = [{INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: p}
                        for name, p in self.model.ranking(message.get(TEXT), int(self.config["ranking_length"]))]
+            answer = str(self.config["answers_intent"])
+            best, confidence = ranking[0][INTENT_NAME_KEY], ranking[0][PREDICTED_CONFIDENCE_KEY]
+            if screen_question and (best in TAKEN_AS_ANSWER or confidence < UNSURE_INTENT) \
+                    and not is_question(message.get(TEXT)):
+                # Sure as an answer (the screen's answer model then says how sure the reading is); the other
+                # readings stay in the ranking well below it, or the FallbackClassifier would call it ambiguous.
+                top = {INTENT_NAME_KEY: answer, PREDICTED_CONFIDENCE_KEY: 1.0}
+                ranking = [top] + [{**r, PREDICTED_CONFIDENCE_KEY: min(r[PREDICTED_CONFIDENCE_KEY], UNSURE_INTENT)}
+                                   for r in ranking if r[INTENT_NAME_KEY] != answer]
+                message.set(SCREEN_ANSWER_KEY, True, add_to_output=True)
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
