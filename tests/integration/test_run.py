@@ -108,6 +108,18 @@ def test_a_whole_screen_in_free_text_gives_the_right_outcome(servers, outcome):
     assert not any("escalation" in r.get("custom", {}) for r in replies)
 
 
+def test_a_statement_mid_screen_is_the_answer_not_an_faq(servers):
+    """Read out of context it is a family question (faq, 0.84); while the home question waits it is the
+    answer: no FAQ answer, and the screen ends with its result (bot/nlu/linear_components.py)."""
+    port, sender = servers["rasa"], "it-screen-statement"
+    run_screen(port, sender, SCREENS["iop_may_fit"][:-1])
+    replies = post(port, sender, "my husband wants to be part of the family program and he doesnt drink")
+    if replies and replies[-1].get("text") in confirmation_lines():
+        replies = post(port, sender, "yes")
+    assert "Family can be a real help" not in texts(replies), replies
+    assert any("screening" in r.get("custom", {}) for r in replies), replies
+
+
 def test_a_crisis_mid_screen_escalates_and_the_screen_stops(servers):
     port = servers["rasa"]
     post(port, "it-screen-crisis", "is iop right for me")
