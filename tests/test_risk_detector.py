@@ -501,3 +501,18 @@ def test_median_time_is_under_a_millisecond(detector):
         detector.detect(text)
         timings.append((time.perf_counter() - t0) * 1000)
     assert statistics.median(timings) < 1.0
+
+
+# Getting naloxone to keep, and "what do i do if someone overdoses", are questions about a topic; the same
+# words with a person in danger now are not (the signs have rules of their own).
+@pytest.mark.parametrize("text, is_risk", [
+    ("can i get narcan from you guys? wanna keep some in the car", False),
+    ("where can i get free narcan near me", False),
+    ("what do i do if someone overdoses in front of me", False),
+    ("where can i get narcan, my friend is blue and not breathing", True),
+    ("what do i do, she overdosed and she won't wake up", True),
+    ("we need narcan now he took a bunch of pills", True),
+    ("i think i od'd", True),
+])
+def test_naloxone_and_overdose_questions(detector, text, is_risk):
+    assert detector.detect(text).is_risk is is_risk
