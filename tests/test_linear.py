@@ -123,3 +123,20 @@ def test_mid_screen_an_unsure_reading_of_a_statement_is_an_answer():
     message = Message(data={"text": "retired, so my calendar is empty except for golf"})
     component.process([message], tracker=_screen_tracker(None))
     assert message.get("intent")["name"] == "greet"
+
+
+def test_outside_the_screen_a_question_is_not_a_screen_answer():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.linear_components import LinearIntentClassifier
+
+    class AnswerFirst(_Ranked):
+        def ranking(self, text, top=10):
+            return [("inform", 0.5), ("faq", 0.4), ("greet", 0.1)][:top]
+
+    component = LinearIntentClassifier({}, None, None, model=AnswerFirst())
+    question, statement = Message(data={"text": "what if i drink during the program?"}), Message(
+        data={"text": "i drink every day"})
+    component.process([question, statement], tracker=_screen_tracker(None))
+    assert question.get("intent")["name"] == "faq"
+    assert statement.get("intent")["name"] == "inform"

@@ -131,6 +131,10 @@ class LinearIntentClassifier(_LinearComponent):
                 ranking = [top] + [{**r, PREDICTED_CONFIDENCE_KEY: min(r[PREDICTED_CONFIDENCE_KEY], UNSURE_INTENT)}
                                    for r in ranking if r[INTENT_NAME_KEY] != answer]
                 message.set(SCREEN_ANSWER_KEY, True, add_to_output=True)
+            elif not screen_question and best == answer and is_question(message.get(TEXT)):
+                # No screen is waiting and it is phrased as a question: the screen's answers (statements) are
+                # what taught "inform", so the best other reading stands ("what if i drink during the program").
+                ranking = ranking[1:] + ranking[:1]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
