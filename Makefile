@@ -49,7 +49,7 @@ run: train migrate
 
 # Beside a running `make run`: own ports, the same model (trained here only when there is none; not retrained).
 shell: pipeline migrate
-	@exec scripts/shell.sh
+	@CHANNEL="$(CHANNEL)" exec scripts/shell.sh
 
 staff-user: migrate
 	@test -n "$(NAME)" || { echo "usage: make staff-user NAME=<name>" >&2; exit 2; }

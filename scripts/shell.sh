@@ -50,10 +50,27 @@ trap 'exit 143' TERM HUP
 wait_for_http "http://127.0.0.1:$SHELL_ACTION_PORT/health" "$ACTION_PID" 60 \
   || { echo "error: the shell's action server did not start; see $SHELL_LOG." >&2; exit 1; }
 
-# The shell's Rasa server: bound to 127.0.0.1 (rasa's default is 0.0.0.0, every network interface). Its
-# stderr (Python warnings, Rasa's and TensorFlow's logs) goes to the log; the conversation is on stdout.
-.venv/bin/rasa shell --model "$model" --endpoints endpoints.yml --interface 127.0.0.1 --port "$SHELL_PORT" \
-  2>> "$SHELL_LOG"
+# The shell's Rasa server: bound to 127.0.0.1 (rasa's default is 0.0.0.0, every network interface), with the
+# preview channel only (credentials-shell.yml): the same guard and risk path as the live channels. Its output
+# (Python warnings, Rasa's and TensorFlow's logs) goes to the log; the conversation is on the terminal.
+CHANNEL=${CHANNEL:-web}
+case "$CHANNEL" in
+  web | sms) ;;
+  *) echo "error: CHANNEL=$CHANNEL: use CHANNEL=web (the chat widget) or CHANNEL=sms (the SMS line)." >&2; exit 2 ;;
+esac
+.venv/bin/rasa run --model "$model" --endpoints endpoints.yml --credentials credentials-shell.yml \
+  --interface 127.0.0.1 --port "$SHELL_PORT" >> "$SHELL_LOG" 2>&1 &
+RASA_PID=$!
+cleanup() {
+  trap - EXIT INT TERM HUP
+  kill -TERM "$RASA_PID" "$ACTION_PID" 2>/dev/null
+  wait "$RASA_PID" "$ACTION_PID" 2>/dev/null
+}
+echo "Loading the model (about 20 seconds) ..."
+wait_for_http "http://127.0.0.1:$SHELL_PORT/" "$RASA_PID" 300 \
+  || { echo "error: the shell's Rasa server did not start; see $SHELL_LOG." >&2; exit 1; }
+# The prompt goes to stderr (Python's input() on a terminal): the client imports nothing that warns.
+.venv/bin/python -m bot.tools.shell --url "http://127.0.0.1:$SHELL_PORT" --channel "$CHANNEL"
 status=$?
 if [ "$status" -ne 0 ] && [ "$status" -ne 130 ]; then
   echo "error: the shell stopped with status $status; the reason is at the end of $SHELL_LOG." >&2

@@ -171,6 +171,23 @@ def test_a_second_sign_in_page_does_not_void_the_first(staff):
     run_console(staff, scenario)
 
 
+def test_the_staff_shells_test_conversations_are_kept_out_of_the_live_queue(staff):
+    request_handoff("web-live-caller", "socketio", "risk", "urgent", "suicide")
+    request_handoff("staff-test-shell-0123456789", "preview", "risk", "imminent", "suicide")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        live = await (await client.get("/api/queue")).json()
+        assert [h["url"] for h in live["waiting"]] and len(live["waiting"]) == 1  # the caller, not the test
+        assert live["waiting"][0]["urgency"] == "urgent"  # the alerts follow this list
+        tests = await (await client.get("/api/queue?tests=1")).json()
+        assert len(tests["waiting"]) == 1 and tests["waiting"][0]["urgency"] == "imminent"
+        page = await (await client.get("/?tests=1")).text()
+        assert "Test conversations" in page and "Back to the live queue" in page
+
+    run_console(staff, scenario)
+
+
 def test_repeated_failures_block_sign_in_for_a_while(staff):
     async def scenario(client, rasa):
         for _ in range(10):

@@ -190,7 +190,7 @@ def test_a_number_outside_the_offered_choices_gets_the_choices_again(monkeypatch
     async def last_buttons(sender):
         return offered
 
-    monkeypatch.setattr(channel, "last_buttons", last_buttons)
+    monkeypatch.setattr("bot.channels.twilio.last_buttons", last_buttons)
 
     async def scenario():
         await receive(signed(channel, "+16175550153", "5"))

@@ -22,3 +22,12 @@ def new_web_session_id() -> str:
 
 def looks_like_phone(value: str) -> bool:
     return bool(_PHONE_LIKE.fullmatch(value))
+
+
+# The staff shell's conversations (bot/channels/preview.py, bot/tools/shell.py): tests, by their id.
+TEST_PREFIX = "staff-test-"
+PREVIEW_CHANNELS = ("web", "sms")
+
+
+def is_test_conversation(sender_id: object) -> bool:
+    return isinstance(sender_id, str) and sender_id.startswith(TEST_PREFIX)

@@ -78,6 +78,48 @@ class SmsOutput(OutputChannel):
         await self.send_response(recipient_id, {"text": text})
 
 
+async def last_buttons(sender: str) -> List[Dict[str, Any]]:
+    """The choices of the bot's last question to this number, if nothing was said since."""
+    agent = current_agent()
+    tracker = await agent.tracker_store.retrieve(sender) if agent else None
+    for event in reversed(tracker.events if tracker else []):
+        if event.type_name == "user":
+            return []
+        if event.type_name == "bot" and (event.data or {}).get("buttons"):
+            return list(event.data["buttons"])
+    return []
+
+
+def program_name_to_hide() -> Optional[str]:
+    try:
+        profile = current_profile()
+    except ProfileError:
+        return None
+    return None if profile.sms_show_program_name else profile.program_name
+
+
+async def sms_reply(handle: Callable[[UserMessage], Awaitable[Any]], sender: str, text: str, input_channel: str,
+                    opted_out: bool = False) -> str:
+    """The one text the SMS line answers a message with (keywords and empty bodies apart): the turn's replies
+    in their SMS wording, or which numbers work when "5" came where 1 to 3 were offered. The SMS channel sends
+    it in parts (formatting.split_sms); the staff shell's SMS preview shows the same parts."""
+    buttons = await last_buttons(sender)
+    chosen = formatting.resolve_choice(text, buttons) if buttons else None
+    if buttons and not chosen and formatting.is_choice_number(text):
+        return formatting.choose_again(buttons)
+    collector = SmsCollector()
+    metadata = {**({"sms_choice": text} if chosen else {}),
+                # Kept with the message in the conversation: the staff console shows this turn's replies
+                # as not sent, which is what happens to them.
+                **({NOT_TEXTED: True} if opted_out else {})}
+    message = UserMessage(chosen or text, collector, sender, input_channel=input_channel, metadata=metadata or None)
+    try:
+        await handle(message)
+    except Exception:
+        logger.exception("SMS from %s could not be handled", mask(sender))
+    return formatting.render(collector.messages, program_name_to_hide())
+
+
 class VerifiedTwilioInput(InputChannel):
     @classmethod
     def name(cls) -> Text:
@@ -159,21 +201,7 @@ class VerifiedTwilioInput(InputChannel):
 
     @staticmethod
     def program_name_to_hide() -> Optional[str]:
-        try:
-            profile = current_profile()
-        except ProfileError:
-            return None
-        return None if profile.sms_show_program_name else profile.program_name
-
-    async def last_buttons(self, sender: str) -> List[Dict[str, Any]]:
-        agent = current_agent()
-        tracker = await agent.tracker_store.retrieve(sender) if agent else None
-        for event in reversed(tracker.events if tracker else []):
-            if event.type_name == "user":
-                return []
-            if event.type_name == "bot" and (event.data or {}).get("buttons"):
-                return list(event.data["buttons"])
-        return []
+        return program_name_to_hide()
 
     async def handle_keyword(self, sender: str, word: str, opted_out: bool = False) -> None:
         if word == "opt_out":
@@ -223,25 +251,7 @@ class VerifiedTwilioInput(InputChannel):
                     await self.send_text(sender, MEDIA_REPLY)
                 return response.text(EMPTY_TWIML, content_type="text/xml")
 
-            buttons = await self.last_buttons(sender)
-            chosen = formatting.resolve_choice(text, buttons) if buttons else None
-            if buttons and not chosen and formatting.is_choice_number(text):
-                # "5" when 1 to 3 were offered: say which numbers work instead of reading it as a message.
-                if not opted_out:
-                    await self.send_text(sender, formatting.choose_again(buttons))
-                return response.text(EMPTY_TWIML, content_type="text/xml")
-            collector = SmsCollector()
-            metadata = {**({"sms_choice": text} if chosen else {}),
-                        # Kept with the message in the conversation: the staff console shows this turn's replies
-                        # as not sent, which is what happens below.
-                        **({NOT_TEXTED: True} if opted_out else {})}
-            message = UserMessage(chosen or text, collector, sender, input_channel=self.name(),
-                                  metadata=metadata or None)
-            try:
-                await handle(message)
-            except Exception:
-                logger.exception("SMS from %s could not be handled", mask(sender))
-            reply = formatting.render(collector.messages, self.program_name_to_hide())
+            reply = await sms_reply(handle, sender, text, self.name(), opted_out)
             if reply and not opted_out:  # an opted-out number's messages are kept, never answered
                 await self.send_text(sender, reply)
             return response.text(EMPTY_TWIML, content_type="text/xml")

@@ -248,16 +248,18 @@ async def logout(request: web.Request) -> web.StreamResponse:
 async def queue_data(request: web.Request) -> Dict[str, Any]:
     now = datetime.now(timezone.utc)
     zone = views.clinic_zone()
-    rows = await in_thread(handoffs.open_handoffs, db(request))
+    tests = request.query.get("tests") == "1"
+    rows = await in_thread(handoffs.open_handoffs, db(request), tests)
     opted_out = await in_thread(sms.opted_out_since, [h.conversation_id for h in rows if h.channel == "twilio"],
                                 db(request))
-    return {**views.queue_view(rows, now, zone, opted_out), "me": request["staff"].username}
+    return {**views.queue_view(rows, now, zone, opted_out), "me": request["staff"].username, "tests": tests}
 
 
 async def queue_page(request: web.Request) -> web.Response:
     data = await queue_data(request)
     now, zone = datetime.now(timezone.utc), views.clinic_zone()
-    closed = [views.handoff_view(h, now, zone) for h in await in_thread(handoffs.recently_closed, 15, db(request))]
+    closed = [views.handoff_view(h, now, zone)
+              for h in await in_thread(handoffs.recently_closed, 15, db(request), data["tests"])]
     urgent_ids = " ".join(str(h["id"]) for h in data["waiting"] if h["urgent"])
     return render(request, "queue.html", page="queue", queue=data, closed=closed, urgent_ids=urgent_ids)
 

@@ -12,6 +12,7 @@ from typing import List, Optional
 
 from sqlalchemy import case, func, select, update
 
+from bot.channels.ids import TEST_PREFIX
 from bot.storage.db import StorageError, session_scope
 from bot.storage.models import RESOLUTIONS, URGENCIES, Handoff, StaffAction, utcnow
 
@@ -55,21 +56,30 @@ def request_handoff(conversation_id: str, channel: str, reason: str, urgency: st
         raise StorageError(f"could not record the handoff ({type(exc).__name__})") from exc
 
 
-def open_handoffs(url: Optional[str] = None) -> List[Handoff]:
-    """Waiting and claimed handoffs, most urgent and then oldest first."""
+def _tests_only(tests: bool):
+    """Test conversations (the staff shell's, ids starting "staff-test-") or the live ones: never both in one list."""
+    is_test = Handoff.conversation_id.like(f"{TEST_PREFIX}%")
+    return is_test if tests else ~is_test
+
+
+def open_handoffs(url: Optional[str] = None, tests: bool = False) -> List[Handoff]:
+    """Waiting and claimed handoffs, most urgent and then oldest first; the live ones, or with `tests` the
+    staff shell's test conversations (a crisis typed to check the wording is not a caller in danger)."""
     try:
         with session_scope(url) as session:
-            rows = session.execute(select(Handoff).where(Handoff.status != "closed")).scalars().all()
+            rows = session.execute(select(Handoff).where(Handoff.status != "closed", _tests_only(tests))
+                                   ).scalars().all()
     except Exception as exc:
         raise StorageError(f"could not read the handoff queue ({type(exc).__name__})") from exc
     return sorted(rows, key=lambda h: (_RANK.get(h.urgency, 99), aware(h.created_at)))
 
 
-def recently_closed(limit: int = 20, url: Optional[str] = None) -> List[Handoff]:
+def recently_closed(limit: int = 20, url: Optional[str] = None, tests: bool = False) -> List[Handoff]:
     try:
         with session_scope(url) as session:
             return list(session.execute(
-                select(Handoff).where(Handoff.status == "closed").order_by(Handoff.closed_at.desc()).limit(limit)
+                select(Handoff).where(Handoff.status == "closed", _tests_only(tests))
+                .order_by(Handoff.closed_at.desc()).limit(limit)
             ).scalars())
     except Exception as exc:
         raise StorageError(f"could not read closed handoffs ({type(exc).__name__})") from exc

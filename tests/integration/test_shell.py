@@ -199,3 +199,34 @@ def test_make_shell_runs_beside_make_run_on_its_own_loopback_ports(live, tmp_pat
     # The live servers kept running all along.
     assert live["proc"].poll() is None
     assert post(live["rasa"], "after-the-shell", "hi")
+
+
+def test_make_shell_channel_sms_shows_the_texts_the_sms_line_sends(live, tmp_path):
+    """CHANNEL=sms: each text as the SMS line sends it (the SMS wording, numbered choices), with its segments
+    and encoding; /help lists the commands; a crisis typed here gets the crisis reply, in test conversations."""
+    shell_port, shell_action_port = free_port(), free_port()
+    while shell_action_port == shell_port:
+        shell_action_port = free_port()
+    env = {k: v for k, v in live["env"].items() if not k.startswith(("MAKE", "MFLAGS"))}
+    env.update({"SHELL_PORT": str(shell_port), "SHELL_ACTION_PORT": str(shell_action_port),
+                "SHELL_LOG": str(tmp_path / "shell.log"), "TERM": "xterm-256color"})
+    term = Terminal(["make", "--no-print-directory", "shell", "CHANNEL=sms"], env, ROOT)
+    try:
+        assert term.expect(re.escape(PROMPT), timeout=300), term.text[-3000:]
+        assert "as the SMS line answers" in term.text and "test conversation staff-test-" in term.text
+        start = len(term.text)
+        term.send("/help")
+        assert term.expect(r"/restart", after=start, timeout=10)
+        start = len(term.text)
+        term.send("is iop right for me")
+        # The SMS wording of the first question, its choices numbered in the same text, one segment, GSM-7.
+        assert term.expect(r"SMS 1 of \d \(\d segments?, (GSM-7|UCS-2)\):", after=start, timeout=90), \
+            term.text[start:]
+        start = len(term.text)
+        term.send("i want to kill myself tonight")
+        assert term.expect(r"988", after=start, timeout=90), term.text[start:]
+        assert "911" in term.text[start:]
+        term.send("/stop")
+        assert term.wait(60) == 0, term.text[-2000:]
+    finally:
+        term.kill()

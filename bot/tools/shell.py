@@ -1,0 +1,109 @@
+"""`make shell`'s prompt: staff type what callers type and see what the web chat or the SMS line answers.
+
+Each message goes to the shell's own Rasa server through the preview channel (bot/channels/preview.py): the
+same guard, risk check and paused-conversation path as the live channels. CHANNEL=sms shows each text as
+the SMS line sends it, with its segment count and encoding; CHANNEL=web (the default) shows the widget's
+messages, buttons and the crisis card. Every conversation is a test (its id starts with "staff-test-").
+
+    python -m bot.tools.shell --url http://127.0.0.1:5105 [--channel sms|web]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any, Dict, List, Optional
+
+from bot.channels.ids import PREVIEW_CHANNELS as CHANNELS
+from bot.channels.ids import TEST_PREFIX
+
+PROMPT = "Your input -> "
+HELP = """Type a message as a caller would. Commands:
+  /help      this list
+  /restart   start a new test conversation
+  /stop      leave the shell (also /quit, /exit, Ctrl-D)"""
+
+
+def new_sender() -> str:
+    return f"{TEST_PREFIX}shell-{uuid.uuid4().hex[:10]}"
+
+
+def send(url: str, sender: str, text: str, channel: str, timeout: float = 60) -> Any:
+    body = json.dumps({"sender": sender, "message": text, "channel": channel}).encode()
+    request = urllib.request.Request(f"{url}/webhooks/preview/webhook", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as reply:
+        return json.loads(reply.read().decode("utf-8"))
+
+
+def show(reply: Any) -> List[str]:
+    """The lines to print for one reply of the preview channel."""
+    if isinstance(reply, list):  # the REST shape: the kind answer to an empty message
+        return [f"Bot: {m.get('text', '')}" for m in reply]
+    lines: List[str] = []
+    if reply.get("channel") == "sms":
+        texts = reply.get("texts") or []
+        for n, part in enumerate(texts, start=1):
+            lines.append(f"SMS {n} of {len(texts)} ({part['segments']} segment{'s' if part['segments'] > 1 else ''}, "
+                         f"{part['encoding']}):")
+            lines.append(f"  {part['text']}")
+        return lines or ["(no text is sent)"]
+    for message in reply.get("messages") or []:
+        if message.get("text"):
+            lines.append(f"Bot: {message['text']}")
+        buttons = message.get("buttons") or []
+        if buttons:
+            lines.append("  buttons: " + "  ".join(f"[{b.get('title', '')}]" for b in buttons))
+        custom = message.get("custom") or {}
+        if custom.get("escalation"):
+            e = custom["escalation"]
+            lines.append(f"  crisis card: {e.get('category')}, urgency {e.get('urgency')}")
+        elif custom:
+            lines.append(f"  card: {', '.join(sorted(custom))}")
+    return lines or ["(no answer)"]
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--channel", default="web", choices=CHANNELS)
+    args = parser.parse_args(argv)
+    sender = new_sender()
+    print(f"Talking to the bot as the {'SMS line' if args.channel == 'sms' else 'web chat'} answers "
+          f"(test conversation {sender}). /help lists the commands.", flush=True)
+    while True:
+        try:
+            text = input(PROMPT)
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        command = text.strip().lower()
+        if command in ("/stop", "/quit", "/exit"):
+            return 0
+        if command == "/help":
+            print(HELP, flush=True)
+            continue
+        if command == "/restart":
+            sender = new_sender()
+            print(f"New test conversation {sender}.", flush=True)
+            continue
+        try:
+            reply: Dict[str, Any] = send(args.url, sender, text, args.channel)
+        except urllib.error.HTTPError as exc:  # a request the channel refuses (too long, ...): say why
+            try:
+                why = json.loads(exc.read().decode("utf-8")).get("error")
+            except (ValueError, AttributeError):
+                why = exc.reason
+            print(f"refused ({exc.code}): {why}", flush=True)
+            continue
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            print(f"error: the shell's server did not answer ({exc}); see the shell's log.", file=sys.stderr, flush=True)
+            continue
+        print("\n".join(show(reply)), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
