@@ -70,7 +70,8 @@ echo "Loading the model (about 20 seconds) ..."
 wait_for_http "http://127.0.0.1:$SHELL_PORT/" "$RASA_PID" 300 \
   || { echo "error: the shell's Rasa server did not start; see $SHELL_LOG." >&2; exit 1; }
 # The prompt goes to stderr (Python's input() on a terminal): the client imports nothing that warns.
-.venv/bin/python -m bot.tools.shell --url "http://127.0.0.1:$SHELL_PORT" --channel "$CHANNEL"
+.venv/bin/python -m bot.tools.shell --url "http://127.0.0.1:$SHELL_PORT" --channel "$CHANNEL" \
+  --stories "${SHELL_STORIES:-tests/stories/saved}"
 status=$?
 if [ "$status" -ne 0 ] && [ "$status" -ne 130 ]; then
   echo "error: the shell stopped with status $status; the reason is at the end of $SHELL_LOG." >&2

@@ -15,25 +15,29 @@ import sys
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from bot.channels.ids import PREVIEW_CHANNELS as CHANNELS
 from bot.channels.ids import TEST_PREFIX
 
 PROMPT = "Your input -> "
+STORIES = Path(__file__).resolve().parents[2] / "tests" / "stories" / "saved"
 HELP = """Type a message as a caller would. Commands:
-  /help      this list
-  /restart   start a new test conversation
-  /stop      leave the shell (also /quit, /exit, Ctrl-D)"""
+  /help        this list
+  /save NAME   write this conversation as a test story (tests/stories/saved/NAME.yml; make test runs it)
+  /restart     start a new test conversation
+  /stop        leave the shell (also /quit, /exit, Ctrl-D)"""
 
 
 def new_sender() -> str:
     return f"{TEST_PREFIX}shell-{uuid.uuid4().hex[:10]}"
 
 
-def send(url: str, sender: str, text: str, channel: str, timeout: float = 60) -> Any:
-    body = json.dumps({"sender": sender, "message": text, "channel": channel}).encode()
-    request = urllib.request.Request(f"{url}/webhooks/preview/webhook", data=body,
+def send(url: str, sender: str, text: str, channel: str, timeout: float = 60, path: str = "webhook",
+         extra: Optional[Dict[str, Any]] = None) -> Any:
+    body = json.dumps({"sender": sender, "message": text, "channel": channel, **(extra or {})}).encode()
+    request = urllib.request.Request(f"{url}/webhooks/preview/{path}", data=body,
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=timeout) as reply:
         return json.loads(reply.read().decode("utf-8"))
@@ -66,10 +70,35 @@ def show(reply: Any) -> List[str]:
     return lines or ["(no answer)"]
 
 
+def save(url: str, sender: str, name: str, directory: Path) -> None:
+    """`/save NAME`: the conversation so far as a test story, in a file of its own."""
+    try:
+        reply = send(url, sender, "", "web", path="story", extra={"name": name})
+    except urllib.error.HTTPError as exc:
+        try:
+            why = json.loads(exc.read().decode("utf-8")).get("error")
+        except (ValueError, AttributeError):
+            why = exc.reason
+        print(f"not saved: {why}", flush=True)
+        return
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        print(f"not saved: the shell's server did not answer ({exc})", flush=True)
+        return
+    path = directory / f"{name}.yml"
+    if path.exists():
+        print(f"not saved: {path} exists (choose another name)", flush=True)
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"# Saved from make shell. Edit what the bot should do, then run make test.\n{reply['story']}",
+                    encoding="utf-8")
+    print(f"saved {path}: make test runs it", flush=True)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", required=True)
     parser.add_argument("--channel", default="web", choices=CHANNELS)
+    parser.add_argument("--stories", default=str(STORIES), help="where /save writes (default tests/stories/saved)")
     args = parser.parse_args(argv)
     sender = new_sender()
     print(f"Talking to the bot as the {'SMS line' if args.channel == 'sms' else 'web chat'} answers "
@@ -85,6 +114,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 0
         if command == "/help":
             print(HELP, flush=True)
+            continue
+        if command.startswith("/save"):
+            save(args.url, sender, text.strip()[len("/save"):].strip(), Path(args.stories))
             continue
         if command == "/restart":
             sender = new_sender()

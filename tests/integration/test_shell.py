@@ -13,6 +13,7 @@ import re
 import select
 import signal
 import struct
+import subprocess
 import termios
 import time
 from pathlib import Path
@@ -209,7 +210,8 @@ def test_make_shell_channel_sms_shows_the_texts_the_sms_line_sends(live, tmp_pat
         shell_action_port = free_port()
     env = {k: v for k, v in live["env"].items() if not k.startswith(("MAKE", "MFLAGS"))}
     env.update({"SHELL_PORT": str(shell_port), "SHELL_ACTION_PORT": str(shell_action_port),
-                "SHELL_LOG": str(tmp_path / "shell.log"), "TERM": "xterm-256color"})
+                "SHELL_LOG": str(tmp_path / "shell.log"), "TERM": "xterm-256color",
+                "SHELL_STORIES": str(tmp_path / "stories")})
     term = Terminal(["make", "--no-print-directory", "shell", "CHANNEL=sms"], env, ROOT)
     try:
         assert term.expect(re.escape(PROMPT), timeout=300), term.text[-3000:]
@@ -226,7 +228,26 @@ def test_make_shell_channel_sms_shows_the_texts_the_sms_line_sends(live, tmp_pat
         term.send("i want to kill myself tonight")
         assert term.expect(r"988", after=start, timeout=90), term.text[start:]
         assert "911" in term.text[start:]
+        start = len(term.text)
+        term.send("/save crisis_in_the_screen")
+        assert term.expect(r"saved .*crisis_in_the_screen\.yml", after=start, timeout=30), term.text[start:]
         term.send("/stop")
         assert term.wait(60) == 0, term.text[-2000:]
     finally:
         term.kill()
+    # The finding is a test story that rasa test core passes, and fails once the answer it pins is changed.
+    story = tmp_path / "stories" / "crisis_in_the_screen.yml"
+    text = story.read_text()
+    assert "user: i want to kill myself tonight" in text and "action_escalate" in text, text
+    model = (ROOT / "models" / "CURRENT").read_text().strip()
+
+    def rasa_test(path):
+        return subprocess.run([str(ROOT / ".venv" / "bin" / "rasa"), "test", "core", "--stories", str(path),
+                               "--model", model, "--fail-on-prediction-errors", "--out", str(tmp_path / "out"),
+                               "--no-plot"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+    passed = rasa_test(story)
+    assert passed.returncode == 0, passed.stdout[-3000:] + passed.stderr[-3000:]
+    changed = tmp_path / "changed.yml"
+    changed.write_text(text.replace("action: action_escalate", "action: utter_greet", 1))
+    assert rasa_test(changed).returncode != 0
