@@ -43,6 +43,14 @@ def send(url: str, sender: str, text: str, channel: str, timeout: float = 60, pa
         return json.loads(reply.read().decode("utf-8"))
 
 
+def refusal(exc: urllib.error.HTTPError) -> str:
+    """Why the channel refused a request: its JSON "error", else the HTTP reason."""
+    try:
+        return str(json.loads(exc.read().decode("utf-8")).get("error"))
+    except (ValueError, AttributeError):
+        return str(exc.reason)
+
+
 def show(reply: Any) -> List[str]:
     """The lines to print for one reply of the preview channel."""
     if isinstance(reply, list):  # the REST shape: the kind answer to an empty message
@@ -75,11 +83,7 @@ def save(url: str, sender: str, name: str, directory: Path) -> None:
     try:
         reply = send(url, sender, "", "web", path="story", extra={"name": name})
     except urllib.error.HTTPError as exc:
-        try:
-            why = json.loads(exc.read().decode("utf-8")).get("error")
-        except (ValueError, AttributeError):
-            why = exc.reason
-        print(f"not saved: {why}", flush=True)
+        print(f"not saved: {refusal(exc)}", flush=True)
         return
     except (urllib.error.URLError, OSError, ValueError) as exc:
         print(f"not saved: the shell's server did not answer ({exc})", flush=True)
@@ -125,11 +129,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         try:
             reply: Dict[str, Any] = send(args.url, sender, text, args.channel)
         except urllib.error.HTTPError as exc:  # a request the channel refuses (too long, ...): say why
-            try:
-                why = json.loads(exc.read().decode("utf-8")).get("error")
-            except (ValueError, AttributeError):
-                why = exc.reason
-            print(f"refused ({exc.code}): {why}", flush=True)
+            print(f"refused ({exc.code}): {refusal(exc)}", flush=True)
             continue
         except (urllib.error.URLError, OSError, ValueError) as exc:
             print(f"error: the shell's server did not answer ({exc}); see the shell's log.", file=sys.stderr, flush=True)
