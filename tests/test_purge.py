@@ -48,3 +48,20 @@ def test_purge_deletes_old_data_and_keeps_recent_and_opt_outs(project_db, tmp_pa
     assert [r.conversation_id for r in screenings()] == ["new"] and [c.conversation_id for c in callbacks()] == ["new"]
     assert sorted(asyncio.run(UrlSQLTrackerStore(url=tracker_url).keys())) == ["new"]
     assert is_opted_out("+16175550101")  # an opt-out in force is never purged
+
+
+def test_the_staff_shells_test_conversations_go_after_a_day(project_db, tmp_path):
+    tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    store = UrlSQLTrackerStore(url=tracker_url)
+    two_days = NOW - timedelta(days=2)
+    for conv, when in (("staff-test-old", two_days), ("staff-test-new", NOW), ("caller", two_days)):
+        asyncio.run(store.save(DialogueStateTracker.from_events(conv, [UserUttered("hi", timestamp=when.timestamp())])))
+        request_handoff(conv, "preview" if conv.startswith("staff") else "rest", "risk", "urgent", "suicide")
+        age_everything(project_db, conv, when)
+
+    counts = purge(90, now=NOW, tracker_url=tracker_url)
+
+    assert counts["handoffs"] == 1 and counts["conversations"] == 1
+    assert sorted(asyncio.run(UrlSQLTrackerStore(url=tracker_url).keys())) == ["caller", "staff-test-new"]
+    assert [h.conversation_id for h in open_handoffs()] == ["caller"]  # the live list; the new test is kept
+    assert [h.conversation_id for h in open_handoffs(tests=True)] == ["staff-test-new"]

@@ -4,7 +4,9 @@ Open-source Rasa keeps every message forever; this is the project's retention. I
 conversations from Rasa's tracker store (every event of a conversation whose last event is older than the
 cutoff), and handoffs, screening results and callback requests created before the cutoff. SMS opt-outs
 are kept while they are in force (a number that said STOP must stay opted out); an opt-in older than
-the cutoff is deleted. Run it daily, e.g. from cron: `cd /path/to/bot && make purge`.
+the cutoff is deleted. The staff shell's test conversations (ids starting "staff-test-") go after one day,
+with their handoffs, screening results and callback requests. Run it daily, e.g. from cron:
+`cd /path/to/bot && make purge`.
 """
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ import sys
 from datetime import datetime, timedelta, timezone
 from typing import Dict, Optional
 
-from sqlalchemy import MetaData, Table, create_engine, delete, func, select
+from sqlalchemy import MetaData, Table, and_, create_engine, delete, func, or_, select
+
+from bot.channels.ids import TEST_PREFIX
 
 from bot.profile import ProfileError, current_profile
 from bot.settings import tracker_database_url
@@ -21,15 +25,21 @@ from bot.storage.erase import delete_events
 from bot.storage.models import CallbackRequest, Handoff, ScreeningResult, SmsOptOut
 
 
+TEST_RETENTION = timedelta(days=1)
+
+
 def purge(retention_days: int, now: Optional[datetime] = None, db_url: Optional[str] = None,
           tracker_url: Optional[str] = None) -> Dict[str, int]:
     now = now or datetime.now(timezone.utc)
     cutoff = now - timedelta(days=retention_days)
+    test_cutoff = max(cutoff, now - TEST_RETENTION)
     counts: Dict[str, int] = {}
     with session_scope(db_url) as session:
         for name, model in (("handoffs", Handoff), ("screening_results", ScreeningResult),
                             ("callback_requests", CallbackRequest)):
-            counts[name] = session.execute(delete(model).where(model.created_at < cutoff)).rowcount
+            test = and_(model.conversation_id.like(f"{TEST_PREFIX}%"), model.created_at < test_cutoff)
+            counts[name] = session.execute(delete(model).where(or_(model.created_at < cutoff, test))
+                                           .execution_options(synchronize_session=False)).rowcount
         counts["sms_opt_ins"] = session.execute(
             delete(SmsOptOut).where(SmsOptOut.opted_out == 0, SmsOptOut.updated_at < cutoff)).rowcount
     from bot.console.auth import purge_expired_sessions  # staff sign-ins that have expired
@@ -43,8 +53,10 @@ def purge(retention_days: int, now: Optional[datetime] = None, db_url: Optional[
             counts["conversations"] = 0
             return counts
         with engine.connect() as conn:
-            stale = select(events.c.sender_id).group_by(events.c.sender_id).having(
-                func.max(events.c.timestamp) < cutoff.timestamp())
+            last = func.max(events.c.timestamp)
+            stale = select(events.c.sender_id).group_by(events.c.sender_id).having(or_(
+                last < cutoff.timestamp(),
+                and_(events.c.sender_id.like(f"{TEST_PREFIX}%"), last < test_cutoff.timestamp())))
             senders = [row[0] for row in conn.execute(stale)]
         counts["conversations"] = delete_events(engine, senders)
         return counts
