@@ -24,6 +24,19 @@ rasa_speedups.install()
 circuit_breaker.install()
 
 
+# How to reach a person, said in the answers as {reach_person}: the project's chat widget has a button for it
+# (it says so in each message's metadata, web/widget.js); everywhere else it is typed. The SMS variants say
+# "Reply 'person'" in their own words.
+WIDGET = "iop"
+REACH_BY_BUTTON = "press the \u201cTalk to a person\u201d button"
+REACH_BY_TYPING = "type 'person'"
+
+
+def reach_person(tracker: DialogueStateTracker) -> str:
+    metadata = getattr(tracker.latest_message, "metadata", None) or {}
+    return REACH_BY_BUTTON if isinstance(metadata, dict) and metadata.get("widget") == WIDGET else REACH_BY_TYPING
+
+
 def profile_values() -> Dict[str, str]:
     try:
         return current_profile().as_slots()
@@ -41,6 +54,6 @@ class ProfileNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
 
     async def generate(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text,
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:
-        values: Dict[str, Any] = profile_values()
+        values: Dict[str, Any] = {**profile_values(), "reach_person": reach_person(tracker)}
         values.update({k: v for k, v in tracker.current_slot_values().items() if v is not None})
         return self.generate_from_slots(utter_action, values, output_channel, **kwargs)

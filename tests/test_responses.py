@@ -72,3 +72,19 @@ def test_crisis_reply_carries_the_payload_and_full_numbers(domain, category, sub
     assert re.search(r"\b(911|988|1-800-\d{3}-\d{4})\b", out["text"]), out["text"]
     # A specific variation exists for each category and subject: the generic one is only a net.
     assert "Poison Help is 1-800-222-1222" not in out["text"]
+
+
+def test_answers_point_to_the_widgets_button_only_in_the_widget(domain, profile_file):
+    from rasa.shared.core.events import UserUttered
+
+    nlg = ProfileNaturalLanguageGenerator(domain=domain)
+
+    def said(metadata, channel):
+        tracker = DialogueStateTracker("t", [])
+        tracker.update(UserUttered("do you take aetna", metadata=metadata))
+        return asyncio.run(nlg.generate("utter_faq/insurance", tracker, channel))["text"]
+
+    assert "\u201cTalk to a person\u201d button" in said({"widget": "iop"}, "socketio")
+    assert "type 'person'" in said({}, "socketio")  # another widget on socket.io (rasa-webchat) has no button
+    assert "type 'person'" in said(None, "rest")
+    assert "Reply 'person'" in said(None, "twilio")

@@ -337,7 +337,8 @@
   function flush() {
     if (!ready || !queue.length) return;
     for (const item of queue) {
-      socket.emit("user_uttered", { message: item.text, session_id: sessionId });
+      // metadata.widget: the bot's answers then point to the "Talk to a person" button (bot/nlg.py).
+      socket.emit("user_uttered", { message: item.text, session_id: sessionId, metadata: { widget: "iop" } });
       const entry = transcript.find((e) => e.id === item.id);
       if (entry) delete entry.pending;
       const pending = log.querySelector(`[data-id="${item.id}"] .iopw-pending`);

@@ -65,7 +65,8 @@ class PreviewInput(InputChannel):
                 reply = await sms_reply(handle, sender, text, self.name())
                 return response.json({"channel": "sms", "texts": sms_parts(reply)})
             collector = CollectingOutputChannel()
-            await handle(UserMessage(text, collector, sender, input_channel=self.name()))
+            # As the project's widget sends it, so the answers word things as the widget shows them.
+            await handle(UserMessage(text, collector, sender, input_channel=self.name(), metadata={"widget": "iop"}))
             return response.json({"channel": "web", "messages": collector.messages})
 
         @bp.route("/story", methods=["POST"])

@@ -78,6 +78,8 @@ def test_an_faq_is_answered(page, chat_url):
     say(page, "do you take my insurance")
     expect(page.locator(".iopw-user").filter(has_text="do you take my insurance")).to_be_visible()
     expect(bot_says(page, "We work with")).to_contain_text(PROFILE.insurance_accepted[0])
+    # The widget has a button for a person: the answer points to it rather than to typing "person".
+    expect(bot_says(page, "We work with")).to_contain_text("\u201cTalk to a person\u201d button")
     # The admissions number in the answer is tap-to-call.
     expect(bot_says(page, "We work with").get_by_role("link", name=PROFILE.phone)).to_have_attribute(
         "href", "tel:+1" + re.sub(r"\D", "", PROFILE.phone)[-10:])
