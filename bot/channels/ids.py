@@ -8,12 +8,22 @@ from __future__ import annotations
 import re
 import uuid
 
+# The staff shell's conversations (bot/channels/preview.py, bot/tools/shell.py): tests, by their id. They are
+# kept out of the console's live queue, so no live channel may open one (a crisis there would be hidden).
+TEST_PREFIX = "staff-test-"
+PREVIEW_CHANNELS = ("web", "sms")
+
 _WEB_SESSION = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _PHONE_LIKE = re.compile(r"\s*(whatsapp:)?\+?[\d\s().-]{7,}\s*", re.IGNORECASE)
 
 
+def is_test_conversation(sender_id: object) -> bool:
+    return isinstance(sender_id, str) and sender_id.startswith(TEST_PREFIX)
+
+
 def is_web_session_id(value: object) -> bool:
-    return isinstance(value, str) and bool(_WEB_SESSION.fullmatch(value)) and not value.isdigit()
+    return (isinstance(value, str) and bool(_WEB_SESSION.fullmatch(value)) and not value.isdigit()
+            and not is_test_conversation(value))
 
 
 def new_web_session_id() -> str:
@@ -22,12 +32,3 @@ def new_web_session_id() -> str:
 
 def looks_like_phone(value: str) -> bool:
     return bool(_PHONE_LIKE.fullmatch(value))
-
-
-# The staff shell's conversations (bot/channels/preview.py, bot/tools/shell.py): tests, by their id.
-TEST_PREFIX = "staff-test-"
-PREVIEW_CHANNELS = ("web", "sms")
-
-
-def is_test_conversation(sender_id: object) -> bool:
-    return isinstance(sender_id, str) and sender_id.startswith(TEST_PREFIX)

@@ -22,7 +22,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.guard import current_agent, guarded
 from bot.channels.ids import PREVIEW_CHANNELS as CHANNELS
-from bot.channels.ids import TEST_PREFIX
+from bot.channels.ids import TEST_PREFIX, is_test_conversation
 from bot.channels.rest import check_body
 from bot.channels.twilio import sms_reply
 from bot.privacy import mask
@@ -56,7 +56,7 @@ class PreviewInput(InputChannel):
                 return refused
             body = request.json
             sender, text, channel = body["sender"], body["message"], body.get("channel", "web")
-            if not sender.startswith(TEST_PREFIX):
+            if not is_test_conversation(sender):
                 return response.json({"error": f"'sender' must start with {TEST_PREFIX!r}: these are test "
                                                "conversations"}, status=400)
             if channel not in CHANNELS:
@@ -74,7 +74,7 @@ class PreviewInput(InputChannel):
             """The test conversation so far as a Rasa test story (`/save NAME` in the shell)."""
             body = request.json if isinstance(request.json, dict) else {}
             sender, name = body.get("sender"), str(body.get("name") or "").strip()
-            if not isinstance(sender, str) or not sender.startswith(TEST_PREFIX):
+            if not is_test_conversation(sender):
                 return response.json({"error": f"'sender' must start with {TEST_PREFIX!r}"}, status=400)
             if not STORY_NAME.fullmatch(name):
                 return response.json({"error": "the name: letters, digits, '_' or '-', up to 60"}, status=400)

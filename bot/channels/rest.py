@@ -14,7 +14,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot.channels.guard import guarded
-from bot.channels.ids import looks_like_phone
+from bot.channels.ids import TEST_PREFIX, is_test_conversation, looks_like_phone
 from bot.channels.limits import MAX_SCANNED_CHARS
 
 MAX_SENDER_LENGTH = 255
@@ -54,7 +54,12 @@ class GuardedRestInput(RestInput):
         @bp.middleware("request")
         async def reject_bad_requests(request: Request) -> Optional[Any]:
             if request.method == "POST" and request.path.endswith("/webhook"):
-                return check_body(request)
+                refused = check_body(request)
+                if refused is None and is_test_conversation(request.json.get("sender")):
+                    # Test conversations are kept out of the live queue: a live caller must never be one.
+                    return response.json({"error": f"'sender' must not start with {TEST_PREFIX!r}: those are the "
+                                                   "staff shell's test conversations"}, status=400)
+                return refused
             return None
 
         return bp

@@ -68,7 +68,7 @@ class SmsOutput(OutputChannel):
             opted_out = await asyncio.to_thread(is_opted_out, recipient_id)
         except StorageError:
             opted_out = True  # unknown opt-out state: send nothing rather than text someone who said STOP
-        text = formatting.render([message], self.channel.program_name_to_hide())
+        text = formatting.render([message], program_name_to_hide())
         if opted_out or not text:
             logger.warning("SMS to %s not sent (opted out or opt-out state unknown)", mask(recipient_id))
             return
@@ -198,10 +198,6 @@ class VerifiedTwilioInput(InputChannel):
         if not self.validator or not signature:
             return False
         return self.validator.validate(self.webhook_url or request.url, params, signature)
-
-    @staticmethod
-    def program_name_to_hide() -> Optional[str]:
-        return program_name_to_hide()
 
     async def handle_keyword(self, sender: str, word: str, opted_out: bool = False) -> None:
         if word == "opt_out":

@@ -41,14 +41,13 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.faq_topics import SEGMENTS_KEY, candidate_segments, is_question
 from bot.nlu import corpora
 from bot.nlu.linear import TextClassifier
-from bot.risk.screen_context import question_asked
+from bot.risk.screen_context import ANSWER_INTENT, question_asked
 
 logger = logging.getLogger(__name__)
 MODEL_FILE = "linear.joblib"
 # Mid-screen, a statement read as one of these, or read as anything with less than UNSURE_INTENT, is an answer.
 TAKEN_AS_ANSWER = frozenset({"faq", "out_of_scope"})
 UNSURE_INTENT = 0.3
-SCREEN_ANSWER_KEY = "screen_answer"  # in the parse when the screen's context turned an FAQ reading into an answer
 
 
 class _LinearComponent(GraphComponent):
@@ -96,7 +95,7 @@ class LinearIntentClassifier(_LinearComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**_LinearComponent.get_default_config(), "answers": None, "answers_intent": "inform"}
+        return {**_LinearComponent.get_default_config(), "answers": None, "answers_intent": ANSWER_INTENT}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -130,7 +129,6 @@ class LinearIntentClassifier(_LinearComponent):
                 top = {INTENT_NAME_KEY: answer, PREDICTED_CONFIDENCE_KEY: 1.0}
                 ranking = [top] + [{**r, PREDICTED_CONFIDENCE_KEY: min(r[PREDICTED_CONFIDENCE_KEY], UNSURE_INTENT)}
                                    for r in ranking if r[INTENT_NAME_KEY] != answer]
-                message.set(SCREEN_ANSWER_KEY, True, add_to_output=True)
             elif not screen_question and best == answer and is_question(message.get(TEXT)):
                 # No screen is waiting and it is phrased as a question: the screen's answers (statements) are
                 # what taught "inform", so the best other reading stands ("what if i drink during the program").

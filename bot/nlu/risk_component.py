@@ -48,13 +48,12 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.risk.detector import RiskDetector, default_detector, rules_fingerprint
 from bot.risk.model import subject_of
-from bot.risk.screen_context import is_asked_history, question_asked
+from bot.risk.screen_context import ANSWER_INTENT, is_asked_history, question_asked
 
 RISK_KEY = "risk"
 RISK_MODEL_KEY = "risk_model"
 RISK_INTENT_PREFIX = "risk_"
 CHECK_INTENT = "risk_check"
-ANSWER_INTENT = "inform"  # what the screen's form reads as an answer
 FALLBACK_INTENT = "nlu_fallback"
 
 

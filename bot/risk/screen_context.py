@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Dict, FrozenSet, Iterable, Optional
 
 SCREEN_FORM = "screening_form"
+ANSWER_INTENT = "inform"  # the intent the screen's form reads as an answer (config.yml `answers_intent`)
 
 # The categories each question asks about, and the timings that make an answer history. Suicide and self-harm
 # are not listed: "hospital last year after an attempt" is set aside by the rules' own past reading, and the

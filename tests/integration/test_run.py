@@ -192,6 +192,17 @@ def test_bad_requests_get_a_clear_400(servers, body):
     assert status == 400 and "error" in answer
 
 
+def test_a_live_channel_cannot_open_a_test_conversation(servers):
+    """The console keeps the staff shell's test conversations out of the live queue: a live caller using such an
+    id would have a crisis hidden there, so the REST channel refuses it (the widget's ids are checked too)."""
+    from bot.channels.ids import TEST_PREFIX, is_web_session_id
+
+    status, answer = raw_post(servers["rasa"], json.dumps({"sender": f"{TEST_PREFIX}0123456789abcdef",
+                                                          "message": "i want to kill myself"}).encode())
+    assert status == 400 and TEST_PREFIX in answer["error"]
+    assert not is_web_session_id(f"{TEST_PREFIX}0123456789abcdef") and is_web_session_id("0123456789abcdef0a")
+
+
 @pytest.mark.parametrize("message", ["", "   \n\t "])
 def test_an_empty_message_gets_a_kind_reply(servers, message):
     status, answer = raw_post(servers["rasa"], json.dumps({"sender": "it-empty", "message": message}).encode())
