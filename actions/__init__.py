@@ -7,3 +7,7 @@ from actions.fallback import ActionFallback  # noqa: F401
 from actions.handoff import ActionRequestHuman  # noqa: F401
 from actions.screening.form import ValidateScreeningForm  # noqa: F401
 from actions.screening.result import ActionScreeningResult  # noqa: F401
+
+from actions.screening import answer_model as _answer_model  # noqa: E402
+
+_answer_model.warm_up()

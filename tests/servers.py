@@ -8,12 +8,14 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import pytest
+from twilio.request_validator import RequestValidator
 
 from bot.settings import ROOT
 from bot.tools.local_servers import free_port
@@ -30,6 +32,22 @@ def post(port: int, sender: str, message: str):
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=60) as resp:
         return json.load(resp)
+
+
+def sms(port, sender, body, sign=True, token=SMS_TOKEN, fields=None):
+    """POST a form to the SMS webhook as Twilio would, signed with the auth token."""
+    url = f"http://127.0.0.1:{port}/webhooks/twilio/webhook"
+    params = fields if fields is not None else {"From": sender, "Body": body, "To": "+16175550100",
+                                                "MessageSid": "SM" + "1" * 32}
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if sign:
+        headers["X-Twilio-Signature"] = RequestValidator(token).compute_signature(url, params)
+    req = urllib.request.Request(url, data=urlencode(params).encode(), headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status
+    except urllib.error.HTTPError as err:
+        return err.code
 
 
 class FakeTwilio:

@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import update
@@ -184,6 +185,45 @@ def test_the_staff_shells_test_conversations_are_kept_out_of_the_live_queue(staf
         assert len(tests["waiting"]) == 1 and tests["waiting"][0]["urgency"] == "imminent"
         page = await (await client.get("/?tests=1")).text()
         assert "Test conversations" in page and "Back to the live queue" in page
+
+    run_console(staff, scenario)
+
+
+def test_a_staff_test_conversation_is_saved_as_a_test_story_and_a_live_one_is_not(staff, tmp_path, monkeypatch):
+    monkeypatch.setenv("SAVED_STORIES_DIR", str(tmp_path))
+    test_id = "staff-test-shell-0123456789"
+    test_handoff = request_handoff(test_id, "preview", "risk", "imminent", "overdose")
+    live_handoff = request_handoff("web-live-caller", "socketio", "risk", "urgent", "suicide")
+
+    async def scenario(client, rasa):
+        rasa.events[test_id] = [
+            {"event": "action", "name": "action_listen", "timestamp": 1},
+            said("my number is 617 555 0142", intent="greet"),
+            {"event": "action", "name": "utter_greet", "timestamp": 2},
+            {"event": "action", "name": "action_listen", "timestamp": 2},
+            risk_said(),
+            {"event": "action", "name": "action_escalate", "timestamp": 3},
+        ]
+        await sign_in(client)
+        page = await (await client.get(f"/handoffs/{test_handoff}")).text()
+        assert "Save as a test" in page
+        assert "Save as a test" not in await (await client.get(f"/handoffs/{live_handoff}")).text()
+
+        resp = await post(client, f"/handoffs/{test_handoff}/save-test", name="pills-in-hand")
+        assert resp.status == 200 and "tests/stories/saved/pills-in-hand.yml" in await resp.text()
+        story = (tmp_path / "pills-in-hand.yml").read_text()
+        assert "617 555 0142" not in story and "[phone" in story  # masked as in the logs
+        steps = yaml.safe_load(story)["stories"][0]["steps"]
+        assert [s.get("intent") or s.get("action") for s in steps] == [
+            "greet", "utter_greet", "risk_overdose", "action_escalate"]
+        assert steps[2]["user"] == PILLS
+
+        again = await post(client, f"/handoffs/{test_handoff}/save-test", name="pills-in-hand")
+        assert again.status == 409 and "exists" in await again.text()  # never over another story
+        bad = await post(client, f"/handoffs/{test_handoff}/save-test", name="../../etc/passwd")
+        assert bad.status == 400 and not list(tmp_path.parent.glob("etc*"))
+        live = await post(client, f"/handoffs/{live_handoff}/save-test", name="live-one")
+        assert live.status == 400 and not (tmp_path / "live-one.yml").exists()  # a caller's words stay out of the repo
 
     run_console(staff, scenario)
 

@@ -144,3 +144,22 @@ def test_how_often_is_not_taken_from_an_answer_naming_several_substances(make_tr
     events = read_answer("screening_substances", tracker_for(make_tracker, "weed mostly and coke on weekends",
                                                              requested="screening_substances"))
     assert events["screening_substances"] == "stimulants,cannabis" and "screening_frequency" not in events
+
+
+def test_a_screen_started_again_clears_the_earlier_screens_answers():
+    """Rasa validates the slots already filled when a form starts: those were the last screen's answers, and a
+    second screen in the same conversation gave the old result at once."""
+    import asyncio
+
+    from rasa_sdk import Tracker
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.screening.form import READERS, ValidateScreeningForm
+
+    earlier = {slot: "no" for slot in READERS} | {"screening_outcome": "outpatient_may_fit", "requested_slot": None}
+    latest = {"text": "is iop right for me", "intent": {"name": "check_fit"}, "entities": [],
+              "risk": {"is_risk": False}}
+    tracker = Tracker("t", earlier, latest, [], False, None, {"name": "screening_form"}, "utter_screening_intro")
+    events = asyncio.run(ValidateScreeningForm().run(CollectingDispatcher(), tracker, {"slots": {}, "forms": {}}))
+    cleared = {e["name"] for e in events if e["event"] == "slot" and e["value"] is None}
+    assert cleared >= set(READERS) | {"screening_outcome"}

@@ -119,3 +119,11 @@ def reader() -> ScreeningReader:
     """The reader trained on data/screening_answers/, built once per process."""
     with _lock:
         return _trained()
+
+
+def warm_up() -> threading.Thread:
+    """Trains the reader in the background as the action server starts, so that the first person to answer a
+    screening question after a restart does not wait for it (reader() waits on the same lock if they come first)."""
+    thread = threading.Thread(target=reader, name="screening-answer-models", daemon=True)
+    thread.start()
+    return thread

@@ -119,6 +119,13 @@ class ValidateScreeningForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_screening_form"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if tracker.get_slot("requested_slot") is None:
+            # Rasa validates the slots already filled when the form starts (no question asked yet): those are
+            # an earlier screen's answers in this conversation. A new screen starts from nothing.
+            return [SlotSet(slot, None) for slot in (*READERS, *BOOKKEEPING, "screening_outcome")]
+        return await super().run(dispatcher, tracker, domain)
+
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[EventType]:
         events = await super().get_validation_events(dispatcher, tracker, domain)

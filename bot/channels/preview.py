@@ -9,13 +9,9 @@ Every conversation here is a test: its id must start with TEST_PREFIX.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Awaitable, Callable, Dict, List, Text
 
-import yaml
-
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.events import UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -25,7 +21,7 @@ from bot.channels.ids import PREVIEW_CHANNELS as CHANNELS
 from bot.channels.ids import TEST_PREFIX, is_test_conversation
 from bot.channels.rest import check_body
 from bot.channels.twilio import sms_reply
-from bot.privacy import mask
+from bot.saved_stories import NAME_RULE, STORY_NAME, has_turns, story_text
 from bot.sms import formatting
 
 
@@ -77,32 +73,11 @@ class PreviewInput(InputChannel):
             if not is_test_conversation(sender):
                 return response.json({"error": f"'sender' must start with {TEST_PREFIX!r}"}, status=400)
             if not STORY_NAME.fullmatch(name):
-                return response.json({"error": "the name: letters, digits, '_' or '-', up to 60"}, status=400)
+                return response.json({"error": NAME_RULE}, status=400)
             agent = current_agent()
             tracker = await agent.tracker_store.retrieve(sender) if agent else None
-            if tracker is None or not tracker.events:
+            if tracker is None or not has_turns(tracker):
                 return response.json({"error": "nothing said yet in this conversation"}, status=404)
-            return response.json({"story": test_story(tracker, name)})
+            return response.json({"story": story_text(tracker, name, "make shell")})
 
         return bp
-
-
-STORY_NAME = re.compile(r"[A-Za-z0-9_-]{1,60}")
-
-
-def test_story(tracker: Any, name: str) -> str:
-    """A conversation as a test story (rasa test core reads it): what was said, what the bot did. Phone
-    numbers and e-mail addresses in what was said are masked, as in the logs."""
-    from rasa.shared.core.training_data.story_writer.yaml_story_writer import YAMLStoryWriter
-
-    data = yaml.safe_load(tracker.export_stories(YAMLStoryWriter(), e2e=True)) or {}
-    stories = data.get("stories") or []
-    # The writer marks the risk layer's entities inside the text ("[...]{...}"): the words as typed instead.
-    said = iter([e.text or "" for e in tracker.events if isinstance(e, UserUttered)])
-    for story in stories:
-        story["story"] = f"staff shell: {name}"
-        for step in story.get("steps") or []:
-            if "user" in step:
-                step["user"] = mask(next(said, step["user"]))
-                step.pop("entities", None)
-    return yaml.safe_dump({"version": "3.1", "stories": stories}, sort_keys=False, allow_unicode=True, width=120)

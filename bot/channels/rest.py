@@ -3,10 +3,17 @@
 Rasa's own channel answers a request without a JSON body with a 500. Here a body that is not a JSON
 object with a `sender` gets a 400 that says what is wrong, and an empty message gets a kind reply
 without reaching the model.
+
+A staff tool may open a test conversation here (issue 25): `"test": true` in the body, with the Rasa server's
+API token (RASA_API_TOKEN, as `?token=` or `Authorization: Bearer`). Its id becomes `staff-test-rest-<sender>`,
+kept out of the console's live queue like the shell's. Without the token the request is refused: a caller's
+crisis must never land where the live queue does not look.
 """
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Optional
+import hmac
+import os
+from typing import Any, Awaitable, Callable, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
@@ -42,12 +49,40 @@ def check_body(request: Request) -> Optional[Any]:
         return response.json({"error": "'message' must be a string"}, status=400)
     if message is not None and len(message) > MAX_SCANNED_CHARS:
         return response.json({"error": f"'message' is too long: at most {MAX_SCANNED_CHARS} characters"}, status=413)
+    test = body.get("test", False)
+    if not isinstance(test, bool):
+        return response.json({"error": "'test' must be true or false"}, status=400)
+    if test and not holds_api_token(request):
+        return response.json({"error": "a test conversation needs the server's API token (RASA_API_TOKEN), as "
+                                       "?token= or an 'Authorization: Bearer' header"}, status=403)
     if not (message or "").strip():
         return response.json([{"recipient_id": sender, "text": EMPTY_MESSAGE_REPLY}])
     return None
 
 
+def holds_api_token(request: Request) -> bool:
+    expected = os.environ.get("RASA_API_TOKEN") or ""
+    given = request.args.get("token") or ""
+    header = request.headers.get("authorization") or ""
+    if header.lower().startswith("bearer "):
+        given = header[len("bearer "):].strip()
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def is_test_request(request: Request) -> bool:
+    body = request.json
+    return isinstance(body, dict) and body.get("test") is True
+
+
 class GuardedRestInput(RestInput):
+    async def _extract_sender(self, req: Request) -> Optional[Text]:
+        sender = await super()._extract_sender(req)
+        return f"{TEST_PREFIX}rest-{sender}" if is_test_request(req) else sender
+
+    def _extract_input_channel(self, req: Request) -> Text:
+        # Rasa takes the channel's name from the body; a REST client must not pass for the SMS line or the shell.
+        return self.name()
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = super().blueprint(guarded(on_new_message))
 

@@ -21,6 +21,8 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import saved_stories
+from bot.channels.ids import is_test_conversation
 from bot.console import auth, views
 from bot.console.rasa_api import DELIVERING_CHANNELS, RasaClient, RasaUnavailable
 from bot.storage import handoffs, sms
@@ -74,6 +76,7 @@ def create_app(db_url: Optional[str] = None, rasa: Optional[RasaClient] = None) 
     app.router.add_post("/handoffs/{id:\\d+}/reply", reply)
     app.router.add_post("/handoffs/{id:\\d+}/hand-back", hand_back)
     app.router.add_post("/handoffs/{id:\\d+}/close", close)
+    app.router.add_post("/handoffs/{id:\\d+}/save-test", save_test)
     app.router.add_static("/static/", HERE / "static", show_index=False)
     app.on_response_prepare.append(security_headers)
     app.on_startup.append(start_housekeeping)
@@ -303,7 +306,7 @@ async def conversation_data(request: web.Request, row) -> Dict[str, Any]:
 
 
 async def handoff_page(request: web.Request, error_message: str = "", status: int = 200,
-                       draft: str = "", note: str = "") -> web.Response:
+                       draft: str = "", note: str = "", saved: str = "", story_name: str = "") -> web.Response:
     row = await load_handoff(request)
     data = await conversation_data(request, row)
     staff: auth.SignedIn = request["staff"]
@@ -318,7 +321,8 @@ async def handoff_page(request: web.Request, error_message: str = "", status: in
                   open_note=open_note, mine=row.status == "claimed" and row.claimed_by == staff.username,
                   delivers=row.channel in DELIVERING_CHANNELS, error=error_message, draft=draft, note=note,
                   opted_out_text=OPTED_OUT.format(since=handoff["opted_out_since"]) if handoff["opted_out"] else "",
-                  max_reply=MAX_REPLY, max_note=MAX_NOTE)
+                  max_reply=MAX_REPLY, max_note=MAX_NOTE, is_test=is_test_conversation(row.conversation_id),
+                  saved=saved, story_name=story_name)
 
 
 async def handoff_api(request: web.Request) -> web.Response:
@@ -437,3 +441,33 @@ async def close(request: web.Request) -> web.StreamResponse:
         return await handoff_page(request, f"Not closed: {exc}.", 409)
     logger.info("console: %s closed handoff %s", me, row.id)
     return redirect("/")
+
+
+async def save_test(request: web.Request) -> web.Response:
+    """A staff test conversation (the shell's) as a test story under tests/stories/saved/, as `/save NAME` does in
+    the shell: make test runs it. Live conversations are never written into the repository."""
+    row = await load_handoff(request)
+    name = str((await request.post()).get("name") or "").strip()
+    if not is_test_conversation(row.conversation_id):
+        return await handoff_page(request, "Only a staff test conversation can be saved as a test.", 400)
+    if not saved_stories.STORY_NAME.fullmatch(name):
+        return await handoff_page(request, f"Not saved: {saved_stories.NAME_RULE}.", 400, story_name=name)
+    try:
+        tracker = await request.app[RASA].tracker(row.conversation_id)
+    except RasaUnavailable as exc:
+        return await handoff_page(request, f"Not saved: {exc}", 502, story_name=name)
+    if not saved_stories.has_turns(tracker):
+        return await handoff_page(request, "Not saved: nothing was said in this conversation.", 409, story_name=name)
+    text = saved_stories.story_text(tracker, name, "the staff console")
+    try:
+        path = await in_thread(saved_stories.write, name, text)
+    except FileExistsError:
+        return await handoff_page(request, f"Not saved: a test named {name} exists. Choose another name.", 409,
+                                  story_name=name)
+    except OSError as exc:
+        logger.error("console: could not write the test story %s: %s", name, exc)
+        return await handoff_page(request, "Not saved: the console could not write the file. Tell IT.", 500,
+                                  story_name=name)
+    logger.info("console: %s saved test conversation %s as %s", request["staff"].username, row.conversation_id,
+                path.name)
+    return await handoff_page(request, saved=f"Saved as tests/stories/saved/{path.name}: make test runs it.")

@@ -18,11 +18,11 @@ import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from bot import saved_stories
 from bot.channels.ids import PREVIEW_CHANNELS as CHANNELS
 from bot.channels.ids import TEST_PREFIX
 
 PROMPT = "Your input -> "
-STORIES = Path(__file__).resolve().parents[2] / "tests" / "stories" / "saved"
 HELP = """Type a message as a caller would. Commands:
   /help        this list
   /save NAME   write this conversation as a test story (tests/stories/saved/NAME.yml; make test runs it)
@@ -88,13 +88,14 @@ def save(url: str, sender: str, name: str, directory: Path) -> None:
     except (urllib.error.URLError, OSError, ValueError) as exc:
         print(f"not saved: the shell's server did not answer ({exc})", flush=True)
         return
-    path = directory / f"{name}.yml"
-    if path.exists():
-        print(f"not saved: {path} exists (choose another name)", flush=True)
+    try:
+        path = saved_stories.write(name, reply["story"], directory)
+    except FileExistsError:
+        print(f"not saved: {directory / (name + '.yml')} exists (choose another name)", flush=True)
         return
-    directory.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"# Saved from make shell. Edit what the bot should do, then run make test.\n{reply['story']}",
-                    encoding="utf-8")
+    except ValueError as exc:
+        print(f"not saved: {exc}", flush=True)
+        return
     print(f"saved {path}: make test runs it", flush=True)
 
 
@@ -102,7 +103,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", required=True)
     parser.add_argument("--channel", default="web", choices=CHANNELS)
-    parser.add_argument("--stories", default=str(STORIES), help="where /save writes (default tests/stories/saved)")
+    parser.add_argument("--stories", default=str(saved_stories.saved_dir()),
+                        help="where /save writes (default tests/stories/saved)")
     args = parser.parse_args(argv)
     sender = new_sender()
     print(f"Talking to the bot as the {'SMS line' if args.channel == 'sms' else 'web chat'} answers "

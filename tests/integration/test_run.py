@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from tests.servers import API_TOKEN, SMS_TOKEN, FakeTwilio, post, start_servers
+from tests.servers import API_TOKEN, FakeTwilio, post, sms, start_servers
 
 
 @pytest.fixture(scope="module")
@@ -28,26 +28,6 @@ def servers(tmp_path_factory, twilio):
     yield running
     if running["proc"].poll() is None:
         os.killpg(running["proc"].pid, signal.SIGKILL)
-
-
-def sms(port, sender, body, sign=True, token=SMS_TOKEN, fields=None):
-    """POST a form to the SMS webhook as Twilio would, signed with the auth token."""
-    from urllib.parse import urlencode
-
-    from twilio.request_validator import RequestValidator
-
-    url = f"http://127.0.0.1:{port}/webhooks/twilio/webhook"
-    params = fields if fields is not None else {"From": sender, "Body": body, "To": "+16175550100",
-                                                "MessageSid": "SM" + "1" * 32}
-    headers = {"Content-Type": "application/x-www-form-urlencoded"}
-    if sign:
-        headers["X-Twilio-Signature"] = RequestValidator(token).compute_signature(url, params)
-    req = urllib.request.Request(url, data=urlencode(params).encode(), headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status
-    except urllib.error.HTTPError as err:
-        return err.code
 
 
 def texts(replies):
@@ -77,10 +57,11 @@ def test_an_ordinary_question_carries_no_escalation(servers):
     assert replies and not any("custom" in r for r in replies)
 
 
-def run_screen(port, sender, answers):
+def run_screen(port, sender, answers, start=True):
     """Each answer in turn; a one-line confirmation of what the bot read ("So home isn't safe ...?") is
     answered "yes": these answers mean what they say."""
-    post(port, sender, "is iop right for me")
+    if start:
+        post(port, sender, "is iop right for me")
     confirmations, replies = confirmation_lines(), []
     for answer in answers:
         replies = post(port, sender, answer)
@@ -106,6 +87,20 @@ def test_a_whole_screen_in_free_text_gives_the_right_outcome(servers, outcome):
     assert payloads == [outcome], replies
     assert "Only an assessment with our clinical team decides" in texts(replies)
     assert not any("escalation" in r.get("custom", {}) for r in replies)
+
+
+def test_a_second_screen_in_the_same_conversation_starts_from_nothing(servers):
+    """The first screen's answers were kept: asking again gave the old result at once, without a question."""
+    port, sender = servers["rasa"], "it-screen-twice"
+    first = run_screen(port, sender, SCREENS["outpatient_may_fit"])
+    assert [r["custom"]["screening"]["outcome"] for r in first if "screening" in r.get("custom", {})] == [
+        "outpatient_may_fit"]
+    again = post(port, sender, "is iop right for me")
+    assert not any("screening" in r.get("custom", {}) for r in again), again
+    assert "what do you use?" in texts(again).lower(), again
+    second = run_screen(port, sender, SCREENS["detox_first"], start=False)
+    assert [r["custom"]["screening"]["outcome"] for r in second if "screening" in r.get("custom", {})] == [
+        "detox_first"]
 
 
 def test_a_statement_mid_screen_is_the_answer_not_an_faq(servers):
@@ -174,9 +169,9 @@ def test_a_callback_request_is_stored(servers):
     assert stored[0][0] == "iop_may_fit" and "oxy" not in stored[0][1]  # categories, never the free text
 
 
-def raw_post(port: int, body: bytes):
+def raw_post(port: int, body: bytes, headers=None):
     req = urllib.request.Request(f"http://127.0.0.1:{port}/webhooks/rest/webhook", data=body,
-                                 headers={"Content-Type": "application/json"})
+                                 headers={"Content-Type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             return resp.status, json.load(resp)
@@ -201,6 +196,27 @@ def test_a_live_channel_cannot_open_a_test_conversation(servers):
                                                           "message": "i want to kill myself"}).encode())
     assert status == 400 and TEST_PREFIX in answer["error"]
     assert not is_web_session_id(f"{TEST_PREFIX}0123456789abcdef") and is_web_session_id("0123456789abcdef0a")
+
+
+def test_a_rest_client_opts_in_to_a_test_conversation_only_with_the_api_token(servers):
+    """Issue 25: a staff tool on the REST channel marks its conversation as a test ("test": true); without the
+    server's API token that is refused, so no caller's crisis can be filed away from the live queue."""
+    import sqlite3
+
+    crisis = {"sender": "it-rest-test", "message": "i want to kill myself", "test": True, "input_channel": "twilio"}
+    status, answer = raw_post(servers["rasa"], json.dumps(crisis).encode())
+    assert status == 403 and "API token" in answer["error"]
+    status, answer = raw_post(servers["rasa"], json.dumps(crisis).encode(), {"Authorization": "Bearer wrong"})
+    assert status == 403
+    status, answer = raw_post(servers["rasa"], json.dumps({**crisis, "test": "yes"}).encode())
+    assert status == 400
+    status, answer = raw_post(servers["rasa"], json.dumps(crisis).encode(), {"Authorization": f"Bearer {API_TOKEN}"})
+    assert status == 200 and "988" in texts(answer)  # the same crisis reply a caller gets
+    assert [r["custom"] for r in answer if "custom" in r][0]["escalation"]["category"] == "suicide"
+    rows = sqlite3.connect(servers["db"]).execute(
+        "select conversation_id, channel from handoffs where conversation_id like '%it-rest-test'").fetchall()
+    # Filed as a test (the console's Test filter), under the REST channel whatever the body claims.
+    assert rows == [("staff-test-rest-it-rest-test", "rest")]
 
 
 @pytest.mark.parametrize("message", ["", "   \n\t "])

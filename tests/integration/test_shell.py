@@ -7,6 +7,7 @@ Needs the trained model (models/CURRENT): `make shell` must use it, not train.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import pty
 import re
@@ -16,6 +17,7 @@ import struct
 import subprocess
 import termios
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,7 @@ import pytest
 from bot.profile import load_profile
 from bot.settings import ROOT
 from bot.tools.local_servers import free_port
-from tests.servers import post, start_servers, stop_servers
+from tests.servers import FakeTwilio, post, sms, start_servers, stop_servers
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Za-z0-9]|[\x00-\x08\x0b-\x1f]")
 PROMPT = "Your input ->"
@@ -137,11 +139,37 @@ def listening_addresses(port: int) -> set:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    running = start_servers(tmp_path_factory.mktemp("live"))
+    twilio = FakeTwilio()
+    running = start_servers(tmp_path_factory.mktemp("live"), twilio)
+    running["twilio"] = twilio
     yield running
     stop_servers(running)
     if running["proc"].poll() is None:
         os.killpg(running["proc"].pid, signal.SIGKILL)
+    twilio.close()
+
+
+def preview(shell_port: int, sender: str, text: str) -> list:
+    body = json.dumps({"sender": sender, "message": text, "channel": "sms"}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{shell_port}/webhooks/preview/webhook", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=90) as reply:
+        return [part["text"] for part in json.load(reply)["texts"]]
+
+
+def texted(live: dict, phone: str, text: str) -> list:
+    """What the SMS line texts back for one message: the fake Twilio API's record once it stops growing."""
+    before = len(live["twilio"].to(phone))
+    assert sms(live["rasa"], phone, text) == 200
+    deadline, seen, quiet_since = time.time() + 60, before, time.time()
+    while time.time() < deadline:
+        now = len(live["twilio"].to(phone))
+        if now != seen:
+            seen, quiet_since = now, time.time()
+        elif now > before and time.time() - quiet_since > 2:
+            break
+        time.sleep(0.2)
+    return live["twilio"].to(phone)[before:]
 
 
 def test_make_shell_runs_beside_make_run_on_its_own_loopback_ports(live, tmp_path):
@@ -229,6 +257,11 @@ def test_make_shell_channel_sms_shows_the_texts_the_sms_line_sends(live, tmp_pat
         assert term.expect(r"988", after=start, timeout=90), term.text[start:]
         assert "911" in term.text[start:]
         start = len(term.text)
+        # The same conversation on the live SMS line and through the shell's preview: the same texts, to the byte.
+        for text in ("how much does it cost", "is iop right for me", "2", "i want to kill myself tonight"):
+            sent = texted(live, "+16175550177", text)
+            shown = preview(shell_port, "staff-test-bytes-0123456789", text)
+            assert [t.encode() for t in shown] == [t.encode() for t in sent], (text, shown, sent)
         term.send("/save crisis_in_the_screen")
         assert term.expect(r"saved .*crisis_in_the_screen\.yml", after=start, timeout=30), term.text[start:]
         term.send("/stop")
