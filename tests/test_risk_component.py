@@ -193,3 +193,35 @@ def test_danger_now_or_another_danger_still_escalates_in_the_screen(component, q
     assert parsed["risk"]["is_risk"], text
     assert parsed["intent"]["name"].startswith("risk_")
     assert "screen_history" not in parsed["risk"]
+
+
+@pytest.fixture(scope="module")
+def corroborating(detector):
+    return RiskSignalDetector(detector, model_escalate=0.9, model_check=0.75, corroborate_below=0.1,
+                              corroborate_min_words=12)
+
+
+LONG_HISTORY = ("My husband's friend from AA died last week of an overdose, and my husband is sad but steady. "
+                "Do you have a grief group for families?")
+
+
+def test_a_lone_weak_rule_hit_that_the_model_reads_as_ordinary_is_set_aside(corroborating):
+    parsed = parse_with_model(corroborating, LONG_HISTORY, 0.03, intent="faq")
+    assert parsed["risk"]["is_risk"] is False and parsed["risk"]["uncorroborated"] == ["overdose.word"]
+    assert parsed["intent"]["name"] == "faq" and not entity_values(parsed)
+
+
+@pytest.mark.parametrize("text,score", [
+    (LONG_HISTORY, 0.2),  # the model is not sure it is ordinary
+    ("my friend overdosed. idk what to do", 0.01),  # too short for the model's reading to count
+    # A suicide rule is never set aside, whatever the model says.
+    ("I keep thinking about suicide lately and I have the pills in the drawer, anyway what time is group", 0.01),
+])
+def test_the_rules_still_escalate_when_the_model_does_not_plainly_contradict_them(corroborating, text, score):
+    parsed = parse_with_model(corroborating, text, score)
+    assert parsed["risk"]["is_risk"] is True and parsed["intent"]["name"].startswith("risk_")
+
+
+def test_no_model_score_never_sets_a_rule_aside(corroborating):
+    parsed = parse(corroborating, LONG_HISTORY)
+    assert parsed["risk"]["is_risk"] is True

@@ -225,6 +225,8 @@ class Verdict:
     # (a past, resolved or history marker), "habitual" ("when i stop drinking i shake"), or None (unsaid).
     # Read only where the screen asked for that history (bot/risk/screen_context.py).
     timing: Optional[str] = None
+    # Every rule that fired is one whose lone hits the learned model must not contradict (rules.yml `corroborate`).
+    needs_corroboration: bool = False
 
     def as_dict(self) -> Dict[str, Any]:
         return {
@@ -237,6 +239,7 @@ class Verdict:
             "set_aside": sorted(set(self.set_aside)),
             "mention": self.mention,
             "timing": self.timing,
+            "needs_corroboration": self.needs_corroboration,
         }
 
 
@@ -483,6 +486,7 @@ class RiskDetector:
         ))
         verdict.category = ranked[0]
         verdict.also = ranked[1:]
+        verdict.needs_corroboration = all(self._rules[h.rule].get("corroborate", False) for h in hits)
         verdict.urgency = "imminent" if any(imminent(h) for h in hits) else "urgent"
         # Who is at risk: the reading of the leading category's phrases that is said most plainly
         # ("how do i use narcan, my friend is not breathing": the friend, named, over "i").

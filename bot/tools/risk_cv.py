@@ -46,16 +46,31 @@ def verdicts(held: Path, others: Sequence[Path], examples: List) -> List[Dict]:
         scored = model.score(text)
         out.append({"label": label, "rules": rules.category if rules.is_risk else None,
                     "quiet": bool(rules.set_aside or rules.mention), "score": scored.score,
-                    "model_category": scored.category})
+                    "model_category": scored.category, "words": len(text.split()),
+                    "corroborate": rules.is_risk and rules.needs_corroboration})
     return out
 
 
-def figures(rows: List[Dict], escalate: float, check: float, category_from: str) -> Dict[str, float]:
+def corroboration() -> Dict[str, float]:
+    """The risk component's corroboration settings, as config.yml gives them to the running bot."""
+    import yaml
+
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+    step = next(c for c in pipeline if c["name"].endswith("RiskSignalDetector"))
+    return {"below": float(step.get("corroborate_below", 0.0)), "min_words": int(step.get("corroborate_min_words", 12))}
+
+
+def figures(rows: List[Dict], escalate: float, check: float, category_from: str,
+            corroborate: Optional[Dict[str, float]] = None) -> Dict[str, float]:
     risky = [r for r in rows if r["label"] != NONE]
     safe = [r for r in rows if r["label"] == NONE]
+    corroborate = corroborate or {"below": 0.0, "min_words": 0}
     caught = outright = right = alarms = 0
     for r in rows:
-        if r["rules"]:
+        if (r.get("corroborate") and r["score"] < corroborate["below"]
+                and r.get("words", 0) >= corroborate["min_words"]):
+            verdict, category = None, None  # the rules' lone hit, contradicted by the model (risk_component.py)
+        elif r["rules"]:
             verdict, category = "escalate", r["rules"]
             if category_from == "model" and r["score"] >= escalate:
                 category = r["model_category"]
@@ -89,13 +104,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"held out {held.name}", file=sys.stderr)
     counts = Counter(r["label"] != NONE for r in rows)
     print(f"leave-one-writer-out over {len(writers)} writers: {counts[True]} risky, {counts[False]} ordinary messages")
+    settings = corroboration()
+    print(f"rules' lone hits set aside below a model score of {settings['below']} in messages of "
+          f"{settings['min_words']} words or more (config.yml)")
     print(f"{'escalate':>8}{'check':>7}{'recall':>8}{'outright':>9}{'false al.':>10}{'cat(rules)':>11}{'cat(model)':>11}")
     for escalate in args.escalate:
         for check in args.check:
             if check > escalate:
                 continue
-            a = figures(rows, escalate, check, "rules")
-            b = figures(rows, escalate, check, "model")
+            a = figures(rows, escalate, check, "rules", settings)
+            b = figures(rows, escalate, check, "model", settings)
             print(f"{escalate:>8.2f}{check:>7.2f}{a['recall']:>8.1%}{a['outright']:>9.1%}{a['false_alarms']:>10.1%}"
                   f"{a['category']:>11.1%}{b['category']:>11.1%}")
     rules_only = figures(rows, 2.0, 2.0, "rules")
