@@ -11,6 +11,7 @@ from rasa.shared.importers.importer import TrainingDataImporter
 
 from bot.nlg import ProfileNaturalLanguageGenerator
 from bot.settings import ROOT
+from bot.tools.script import ACTION_VALUES
 from tests.test_profile import MINIMAL
 
 CATEGORIES = ["suicide", "self_harm", "overdose", "withdrawal_danger", "medical_emergency", "violence", "abuse"]
@@ -33,8 +34,9 @@ def profile_file(request, tmp_path, monkeypatch):
     return path
 
 
-# Variables an action passes with `utter_message(response=..., NAME=value)`, as the action would.
-ACTION_VARIABLES = {"topic_name": "cost"}
+# Variables the actions pass with `utter_message(response=..., NAME=value)`, as an action would
+# (tests/test_action_wording.py checks that each is passed).
+ACTION_VARIABLES = {name: example for name, (_, example) in ACTION_VALUES.items()}
 
 
 def render(domain, name, slots=None, channel="rest"):
