@@ -43,16 +43,19 @@ PAGES: List[Tuple[str, str, str]] = [
                          "the person is safe, and in Spanish. The numbers are written out in full."),
     ("faq", "FAQ answers", "The answers to questions about the program (retrieval intents faq/<topic>)."),
     ("screening", "Screening", "The suitability screen: its questions, confirmations, and the suggestion it gives."),
-    ("handoff", "Handoff and callback", "Asking for a person, outside staffed hours, and the callback request."),
-    ("errors", "Errors and fallbacks", "When the bot did not understand, and when something failed."),
-    ("other", "Other", "Greeting, goodbye, thanks, what the bot is, and deleting a conversation."),
+    ("handoff", "Handoff and callback", "Asking for a person, outside staffed hours, the callback request, and "
+                                        "the notices when a person from the team joins or hands back."),
+    ("errors", "Errors and fallbacks", "When the bot did not understand, and when something failed (the chat "
+                                       "widget's pages included)."),
+    ("other", "Other", "Greeting, goodbye, thanks, what the bot is, deleting a conversation, and the SMS line's "
+                       "answers to STOP, START and HELP."),
 ]
 ERRORS = {"utter_cannot_understand", "utter_callback_phone_invalid", "utter_callback_not_saved",
-          "utter_conversation_not_deleted", "utter_handoff_not_recorded"}
+          "utter_conversation_not_deleted", "utter_handoff_not_recorded", "utter_empty_message"}
 
 
 def category(name: str) -> str:
-    if name in ERRORS or name.startswith("utter_fallback"):
+    if name in ERRORS or name.startswith(("utter_fallback", "utter_page")):
         return "errors"
     if name.startswith(("utter_crisis", "utter_risk", "utter_ask_crisis", "utter_escalation")) \
             or name == "utter_spanish":
@@ -61,7 +64,7 @@ def category(name: str) -> str:
         return "faq"
     if "screening" in name:
         return "screening"
-    if name.startswith(("utter_handoff", "utter_callback", "utter_ask_callback")):
+    if name.startswith(("utter_handoff", "utter_callback", "utter_ask_callback", "utter_staff")):
         return "handoff"
     return "other"
 
