@@ -208,3 +208,14 @@ def test_the_sms_line_gets_the_same_escalation_lines(project_db, make_tracker):
     asyncio.run(ActionEscalate().run(dispatcher, tracker, {}))
     sms = texts(rendered(dispatcher.messages, tracker, channel="twilio"))
     assert "1-800-799-7233" in sms and "press 1, or text 838255" in sms and "automated assistant" in sms
+
+
+def test_the_offer_of_a_person_says_reply_by_sms(make_tracker):
+    events = [{"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}]
+    tracker = make_tracker("blorp", "nlu_fallback", events=events)
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionFallback().run(dispatcher, tracker, {}))
+    (web,) = rendered(dispatcher.messages, tracker)
+    (sms,) = rendered(dispatcher.messages, tracker, channel="twilio")
+    assert "Type 'person'" in web["text"] and "Reply 'person'" in sms["text"] and "(617) 555-0142" in sms["text"]
+    assert sms["buttons"] == web["buttons"] == [{"title": "Talk to a person", "payload": "I want to talk to a person"}]

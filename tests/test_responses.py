@@ -90,3 +90,11 @@ def test_answers_point_to_the_widgets_button_only_in_the_widget(domain, profile_
     assert "type 'person'" in said({}, "socketio")  # another widget on socket.io (rasa-webchat) has no button
     assert "type 'person'" in said(None, "rest")
     assert "Reply 'person'" in said(None, "twilio")
+
+
+def test_answers_that_point_to_a_button_on_the_web_have_an_sms_wording(domain):
+    """{reach_person} is the widget's "Talk to a person" button on the web: by SMS the answer says "reply"."""
+    for name, variations in domain.responses.items():
+        if any("{reach_person}" in (v.get("text") or "") for v in variations if not v.get("channel")):
+            sms = [v["text"] for v in variations if v.get("channel") == "twilio"]
+            assert sms and all("reply" in t.lower() and "'person'" in t and "{reach_person}" not in t for t in sms), name
