@@ -9,8 +9,8 @@ from bot.settings import ROOT
 
 NUMBERS = ("911", "988")
 # bot/risk/resources.py: action_escalate's former wording, now domain.yml's utter_crisis_also_* and
-# utter_escalation_person_*; only tests/test_sms.py still reads it. bot/risk is not this change's to edit:
-# remove the module there (and point test_sms at domain.yml).
+# utter_escalation_person_*; nothing imports it any more. bot/risk is not this change's to edit: delete the
+# module there, and this exception with it.
 PENDING_REMOVAL = {"bot/risk/resources.py"}
 
 
