@@ -62,3 +62,10 @@ def test_the_profile_values_are_filled_in_and_sms_variants_shown(pages):
 def test_the_command_writes_to_the_out_directory(tmp_path):
     assert script.main(["--out", str(tmp_path / "pages")]) == 0
     assert (tmp_path / "pages" / "crisis.md").exists() and (tmp_path / "pages" / "README.md").exists()
+
+
+def test_an_unusable_profile_is_reported_not_a_traceback(tmp_path, capsys):
+    broken = tmp_path / "clinic.yml"
+    broken.write_text("program_name: [")
+    assert script.main(["--out", str(tmp_path / "pages"), "--profile", str(broken)]) == 1
+    assert "profile is unusable" in capsys.readouterr().err

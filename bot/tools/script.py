@@ -186,7 +186,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "script", help="where to write the pages")
     parser.add_argument("--profile", type=Path, help="the clinic profile (default: CLINIC_PROFILE or clinic.yml)")
     args = parser.parse_args(argv)
-    for path in write_script(args.out, args.profile):
+    from bot.profile import ProfileError
+
+    try:
+        written = write_script(args.out, args.profile)
+    except ProfileError as exc:
+        print(f"error: the clinic profile is unusable, so the script cannot show its values: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
         print(path)
     return 0
 
