@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help install test-deps pipeline train migrate run shell staff-user staff-password validate lint unit integration browser conversation-test nlu-test test eval eval-rules eval-model bench purge lock clean
+.PHONY: help install test-deps pipeline train migrate run shell staff-user staff-password validate lint script unit integration browser conversation-test nlu-test test eval eval-rules eval-model bench purge lock clean
 
 help:
 	@echo "make run    set up everything on first use, then start the bot on http://127.0.0.1:$(RASA_PORT)"
@@ -24,6 +24,7 @@ help:
 	@echo "make staff-user NAME=<name>       create a staff console account (asks for the password)"
 	@echo "make staff-password NAME=<name>   set a new password for a staff account"
 	@echo "make bench  speed figures beside a plain 'rasa init' bot (BENCH_ARGS=--quick for a short run)"
+	@echo "make script everything the bot can say, for clinical review (pages in var/script/)"
 	@echo "make train | validate | eval | purge | migrate | lock | clean"
 
 $(VENV)/.installed: requirements.lock scripts/install.sh
@@ -61,6 +62,11 @@ staff-password: migrate
 
 validate: install
 	@$(PY) -m bot.tools.validate
+
+# Everything the bot can say, one Markdown page per category, for clinical review (SCRIPT_OUT=var/script).
+SCRIPT_OUT ?= var/script
+script: install
+	@$(PY) -m bot.tools.script --out "$(SCRIPT_OUT)"
 
 lint: install
 	@$(VENV)/bin/ruff check bot actions tests scripts

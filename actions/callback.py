@@ -1,4 +1,7 @@
-"""The callback request: a phone number (the sender's own on SMS), a good time, and consent."""
+"""The callback request: a phone number (the sender's own on SMS), a good time, and consent.
+
+The wording is domain.yml's utter_ask_callback_* (asked by the form) and utter_callback_*.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -13,12 +16,17 @@ from rasa_sdk.types import DomainDict
 from actions.common import channel_of, get_logger, mask
 from actions.screening import extract
 from actions.screening.form import is_interruption
-from bot.profile import current_profile
 from bot.storage.db import StorageError
 from bot.storage.screening import save_callback
 
 logger = get_logger(__name__)
 SMS_CHANNELS = {"twilio", "sms"}
+
+
+def as_value(words: str) -> str:
+    """A person's words as a value in a response: Rasa's interpolation gives up on the whole text (and sends
+    the raw "{callback_time}") when a value holds "0[", so brackets and braces are left out."""
+    return re.sub(r"[{}\[\]]", "", words)
 
 
 def us_phone(text: str) -> Optional[str]:
@@ -53,8 +61,7 @@ class ValidateCallbackForm(FormValidationAction):
         if is_interruption(tracker):
             return {}
         if re.search(r"\d", text):
-            dispatcher.utter_message(text="That doesn't look like a full US phone number. Please send all 10 "
-                                          "digits, for example 617-555-0142.")
+            dispatcher.utter_message(response="utter_callback_phone_invalid")
         return {}
 
     async def extract_callback_time(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -81,9 +88,8 @@ class ActionSaveCallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
         reset = [SlotSet("callback_phone", None), SlotSet("callback_time", None), SlotSet("callback_consent", None)]
-        phone = current_profile().phone
         if tracker.get_slot("callback_consent") != extract.YES:
-            dispatcher.utter_message(text=f"OK, we won't call. You can reach us at {phone} whenever you're ready.")
+            dispatcher.utter_message(response="utter_callback_declined")
             return reset
         try:
             await asyncio.to_thread(save_callback, tracker.sender_id, channel_of(tracker),
@@ -92,9 +98,8 @@ class ActionSaveCallback(Action):
         except StorageError as exc:
             logger.error("callback request NOT stored conversation=%s phone=%s: %s", tracker.sender_id,
                          mask(tracker.get_slot("callback_phone")), exc)
-            dispatcher.utter_message(text=f"Sorry, I couldn't save your request just now. Please call us at {phone}.")
+            dispatcher.utter_message(response="utter_callback_not_saved")
             return reset
-        dispatcher.utter_message(text="Thank you. Someone from our admissions team will call you "
-                                      f"({tracker.get_slot('callback_time')}). If you are in danger before then, "
-                                      "call 911, or call or text 988.")
+        dispatcher.utter_message(response="utter_callback_saved",
+                                 callback_time=as_value(tracker.get_slot("callback_time") or ""))
         return reset

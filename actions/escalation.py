@@ -1,14 +1,15 @@
 """action_escalate: runs right after utter_crisis (the resources and the payload, sent by the Rasa server).
 
 It adds what the message showed besides the main category, records an urgent handoff, says whether a
-person can join now, ends any form, and marks the conversation as at risk. The crisis follow-up form
-(actions/crisis_followup.py) then asks whether they are safe and reads every answer.
+person can join now, ends any form, and marks the conversation as at risk. Every text is a response in
+domain.yml (utter_crisis_also_*, utter_crisis_veterans, utter_crisis_spanish, utter_escalation_person_*).
+The crisis follow-up form (actions/crisis_followup.py) then asks whether they are safe and reads every answer.
 """
 from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, Iterable, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -18,12 +19,28 @@ from actions.common import channel_of, get_logger, intent_of, latest_risk
 from actions.faq import questions_asked
 from bot.language import looks_spanish
 from bot.profile import ProfileError, current_profile
-from bot.risk import resources
 from bot.risk.detector import CATEGORIES
 from bot.storage.db import StorageError
 from bot.storage.handoffs import request_handoff
 
 logger = get_logger(__name__)
+
+# The main crisis reply of these categories already says to call 911: a further medical emergency or
+# violence adds nothing.
+SAYS_911 = {"overdose", "medical_emergency", "withdrawal_danger"}
+
+
+def extra_responses(category: str, also: Iterable[str] = (), spanish: bool = False,
+                    veteran: bool = False) -> List[str]:
+    """The responses sent after utter_crisis for what else the message showed: each further category's
+    number, the Veterans line, 988's Spanish option."""
+    names = [f"utter_crisis_also_{c}" for c in also if c != category and c in CATEGORIES
+             and not (category in SAYS_911 and c in ("medical_emergency", "violence"))]
+    if veteran and category in ("suicide", "self_harm"):
+        names.append("utter_crisis_veterans")
+    if spanish:
+        names.append("utter_crisis_spanish")
+    return names
 
 
 def risk_from_tracker(tracker: Tracker) -> Dict[str, Any]:
@@ -49,11 +66,10 @@ class ActionEscalate(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         risk = risk_from_tracker(tracker)
         text = (tracker.latest_message or {}).get("text") or ""
-        extra = resources.extra_lines(risk["category"], risk["also"], spanish=looks_spanish(text),
-                                      veteran=" vet" in f" {text.lower()}")
-        if extra:
-            dispatcher.utter_message(text=" ".join(extra))
-        dispatcher.utter_message(text=await self._bring_in_a_person(tracker, risk))
+        for name in extra_responses(risk["category"], risk["also"], spanish=looks_spanish(text),
+                                    veteran=" vet" in f" {text.lower()}"):
+            dispatcher.utter_message(response=name)
+        dispatcher.utter_message(response=await self._bring_in_a_person(tracker, risk))
         # A program question asked beside the crisis is answered after the crisis reply, never instead.
         for topic in questions_asked(tracker, text):
             dispatcher.utter_message(response=f"utter_faq/{topic}")
@@ -66,16 +82,17 @@ class ActionEscalate(Action):
                 SlotSet("crisis_safety", None), SlotSet("crisis_last", first)]
 
     async def _bring_in_a_person(self, tracker: Tracker, risk: Dict[str, Any]) -> str:
+        """Records the urgent handoff; the response that says whether a person can join now."""
         try:
             await asyncio.to_thread(
                 request_handoff, tracker.sender_id, channel_of(tracker), "risk", risk["urgency"], risk["category"])
         except StorageError as exc:
             logger.error("urgent handoff NOT recorded conversation=%s: %s", tracker.sender_id, exc)
-            return resources.HANDOFF_FAILED
+            return "utter_escalation_person_failed"
         try:
             profile = current_profile()
         except ProfileError:
-            return resources.HANDOFF_STAFFED
+            return "utter_escalation_person_coming"
         if profile.is_staffed(datetime.now(timezone.utc)):
-            return resources.HANDOFF_STAFFED
-        return resources.HANDOFF_UNSTAFFED.format(staffed_hours=profile.as_slots()["staffed_hours"])
+            return "utter_escalation_person_coming"
+        return "utter_escalation_person_later"  # {staffed_hours}: the profile's, filled by the Rasa server

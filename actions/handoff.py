@@ -2,7 +2,8 @@
 
 Outside staffed hours the person is told when people are back, offered a callback (a button whose text the
 NLU reads as request_callback: the project's buttons send plain text, see bot/channels/guard.py), and
-always given the crisis numbers.
+always given the crisis numbers. The wording is domain.yml's utter_handoff_* (the callback button's payload
+is one of data/screening.yml's request_callback examples, so it starts the callback form).
 """
 from __future__ import annotations
 
@@ -21,9 +22,6 @@ from bot.storage.db import StorageError
 from bot.storage.handoffs import request_handoff
 
 logger = get_logger(__name__)
-
-# One of data/screening.yml's request_callback examples, so the button starts the callback form.
-CALLBACK_BUTTON = {"title": "Request a callback", "payload": "please call me back"}
 
 
 def next_staffed(profile: ClinicProfile, now: datetime) -> Optional[datetime]:
@@ -62,34 +60,24 @@ class ActionRequestHuman(Action):
         at_risk = bool(tracker.get_slot("risk_active"))
         urgency = (tracker.get_slot("risk_urgency") or "urgent") if at_risk else "routine"
         profile = current_profile()
-        slots = profile.as_slots()
         try:
             await asyncio.to_thread(request_handoff, tracker.sender_id, channel_of(tracker),
                                     "risk" if at_risk else "asked_for_person", urgency,
                                     tracker.get_slot("risk_category") if at_risk else None)
         except StorageError as exc:
             logger.error("handoff not recorded conversation=%s: %s", tracker.sender_id, exc)
-            dispatcher.utter_message(
-                text=f"I couldn't reach our team from here just now. Please call us at {slots['program_phone']}"
-                     f" ({slots['program_hours']}). If you are in danger, call 911, or call or text 988.")
+            dispatcher.utter_message(response="utter_handoff_not_recorded")
             return []
         now = datetime.now(timezone.utc)
         if profile.is_staffed(now):
-            dispatcher.utter_message(
-                text="I've asked a person from our team to join this conversation. It may take a few minutes. "
-                     "If you are in danger while you wait, call 911, or call or text 988.")
+            dispatcher.utter_message(response="utter_handoff_staffed")
             return []
         opens = next_staffed(profile, now)
-        back = f"People are back {describe_return(opens, now)} (this chat is staffed {slots['staffed_hours']})." \
-            if opens else f"People answer this chat {slots['staffed_hours']}."
-        if at_risk:
-            # Anything urgent: the crisis numbers come first, before any waiting.
-            text = (f"If you are in danger right now, call 911. You can call or text 988 any time, day or night. "
-                    f"Our team isn't in right now. {back} I've marked your conversation urgent so someone follows up "
-                    f"first. You can also ask for a call back.")
-        else:
-            text = (f"Our team isn't in right now. {back} I've left a note so someone follows up. If you'd like, "
-                    f"ask for a call back, or call {slots['program_phone']} ({slots['program_hours']}). "
-                    f"If you are in danger, call 911, or call or text 988 any time.")
-        dispatcher.utter_message(text=text, buttons=[dict(CALLBACK_BUTTON)])
+        if opens is None:  # a profile without staffed hours
+            dispatcher.utter_message(response="utter_handoff_closed_urgent_no_hours" if at_risk
+                                     else "utter_handoff_closed_no_hours")
+            return []
+        # Anything urgent: the crisis numbers come first, before any waiting.
+        dispatcher.utter_message(response="utter_handoff_closed_urgent" if at_risk else "utter_handoff_closed",
+                                 back_at=describe_return(opens, now))
         return []

@@ -12,6 +12,7 @@ from actions.fallback import ActionFallback
 from actions.handoff import ActionRequestHuman
 from bot.settings import ROOT
 from bot.storage.handoffs import open_handoffs
+from tests.said import rendered, texts
 
 PROJECT_DOMAIN = Domain.load(str(ROOT / "domain.yml"))
 
@@ -24,13 +25,10 @@ def sent_domain(action) -> dict:
 
 
 def run(action, tracker, domain=None):
+    """What the person sees (the action's responses rendered as the Rasa server renders them) and the events."""
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, tracker, sent_domain(action) if domain is None else domain))
-    return dispatcher.messages, events
-
-
-def texts(messages):
-    return " ".join(m.get("text") or "" for m in messages)
+    return rendered(dispatcher.messages, tracker), events
 
 
 def test_escalation_records_an_urgent_handoff_and_starts_the_follow_up(project_db, make_tracker):
@@ -170,3 +168,54 @@ def test_a_possible_risk_starts_the_direct_question(project_db, make_tracker):
     risk = {"is_risk": True, "category": "suicide", "urgency": "check", "subject": "self"}
     _, events = run(ActionEscalate(), make_tracker("whats the point anymore", "risk_check", risk))
     assert {"event": "slot", "name": "crisis_last", "value": "check", "timestamp": None} in events
+
+
+def test_the_screening_result_says_the_headline_reasons_and_disclaimer(project_db, make_tracker):
+    from actions.screening.result import ActionScreeningResult
+
+    answers = {"screening_substances": "alcohol", "screening_frequency": "daily", "screening_withdrawal": "yes",
+               "screening_medical": "no", "screening_mental_health": "unsure", "screening_commitment": "yes",
+               "screening_relapse": "no", "screening_home": "safe"}
+    messages, events = run(ActionScreeningResult(), make_tracker("no", "deny", slots=answers))
+    result, payload, next_steps = messages
+    assert result["response"] == "utter_screening_result_detox_first"
+    assert result["text"].startswith("From your answers, a medical check for withdrawal may be the right first step")
+    assert "You said you get withdrawal symptoms when you cut down or stop." in result["text"]
+    assert "We can also talk about mental health." in result["text"]
+    assert result["text"].endswith("Only an assessment with our clinical team decides what care fits you. "
+                                   "Our admissions team can talk it through with you.")
+    assert payload["custom"]["screening"]["outcome"] == "detox_first"  # contract 3
+    assert "(617) 555-0142" in next_steps["text"]
+    assert [b["title"] for b in next_steps["buttons"]] == ["Request a callback", "Talk to a person", "Ask a question"]
+    assert {"event": "slot", "name": "screening_outcome", "value": "detox_first", "timestamp": None} in events
+
+
+def test_a_saved_callback_says_when_and_gives_the_numbers(project_db, make_tracker):
+    from actions.callback import ActionSaveCallback
+
+    slots = {"callback_phone": "+16175550199", "callback_time": "weekday mornings {x} [y]", "callback_consent": "yes"}
+    messages, _ = run(ActionSaveCallback(), make_tracker("yes", "affirm", slots=slots))
+    assert "will call you (weekday mornings x y)" in texts(messages)
+    assert "911" in texts(messages) and "988" in texts(messages)
+    declined, _ = run(ActionSaveCallback(), make_tracker("no", "deny", slots={**slots, "callback_consent": "no"}))
+    assert "we won't call" in texts(declined) and "(617) 555-0142" in texts(declined)
+
+
+def test_the_sms_line_gets_the_same_escalation_lines(project_db, make_tracker):
+    risk = {"is_risk": True, "category": "suicide", "urgency": "urgent", "subject": "self", "also": ["abuse"]}
+    tracker = make_tracker("i'm a vet and i want to die, he hits me", "risk_suicide", risk)
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionEscalate().run(dispatcher, tracker, {}))
+    sms = texts(rendered(dispatcher.messages, tracker, channel="twilio"))
+    assert "1-800-799-7233" in sms and "press 1, or text 838255" in sms and "automated assistant" in sms
+
+
+def test_the_offer_of_a_person_says_reply_by_sms(make_tracker):
+    events = [{"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}]
+    tracker = make_tracker("blorp", "nlu_fallback", events=events)
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionFallback().run(dispatcher, tracker, {}))
+    (web,) = rendered(dispatcher.messages, tracker)
+    (sms,) = rendered(dispatcher.messages, tracker, channel="twilio")
+    assert "Type 'person'" in web["text"] and "Reply 'person'" in sms["text"] and "(617) 555-0142" in sms["text"]
+    assert sms["buttons"] == web["buttons"] == [{"title": "Talk to a person", "payload": "I want to talk to a person"}]

@@ -7,8 +7,12 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.handoff as handoff_action
-from actions.handoff import CALLBACK_BUTTON, ActionRequestHuman
+from actions.handoff import ActionRequestHuman
 from bot.storage.handoffs import open_handoffs
+from tests.said import project_domain, rendered
+
+# The button the answers outside staffed hours carry (domain.yml: utter_handoff_closed*).
+CALLBACK_BUTTON = {"title": "Request a callback", "payload": "please call me back"}
 
 EASTERN = ZoneInfo("America/New_York")  # clinic.yml: Mon-Fri 8-20, Sat 9-13, closed Sunday
 
@@ -25,10 +29,11 @@ def at(monkeypatch, *when):
 
 
 def ask(make_tracker, slots=None):
+    """The one message the person sees, rendered as the Rasa server renders the action's response."""
     dispatcher = CollectingDispatcher()
-    asyncio.run(ActionRequestHuman().run(dispatcher, make_tracker("can i talk to a person", "human_handoff",
-                                                                  slots=slots), {}))
-    (message,) = dispatcher.messages
+    tracker = make_tracker("can i talk to a person", "human_handoff", slots=slots)
+    asyncio.run(ActionRequestHuman().run(dispatcher, tracker, {}))
+    (message,) = rendered(dispatcher.messages, tracker)
     return message
 
 
@@ -56,6 +61,10 @@ def test_the_callback_button_sends_words_the_nlu_knows_as_a_callback_request():
 
     data = yaml.safe_load((ROOT / "data" / "screening.yml").read_text())
     examples = next(block["examples"] for block in data["nlu"] if block.get("intent") == "request_callback")
+    responses = project_domain().responses
+    for name in ("utter_handoff_closed", "utter_handoff_closed_no_hours", "utter_handoff_closed_urgent",
+                 "utter_handoff_closed_urgent_no_hours"):
+        assert all(variation["buttons"] == [CALLBACK_BUTTON] for variation in responses[name]), name
     assert f"- {CALLBACK_BUTTON['payload']}" in examples.splitlines()
     assert not CALLBACK_BUTTON["payload"].startswith("/")  # typed "/" messages are read as text anyway
 

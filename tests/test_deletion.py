@@ -14,6 +14,7 @@ from bot.storage.db import session_scope
 from bot.storage.erase import erase_transcript
 from bot.storage.handoffs import open_handoffs, request_handoff
 from bot.storage.models import CallbackRequest, ScreeningResult
+from tests.said import rendered
 
 
 def add_rows(url, conversation_id):
@@ -33,8 +34,9 @@ def test_the_action_deletes_this_conversations_rows_and_no_one_elses(project_db,
     add_rows(project_db, "someone-else")
     request_handoff("me", "rest", "asked_for_person", "routine", url=project_db)
     dispatcher = CollectingDispatcher()
-    asyncio.run(ActionDeleteConversation().run(dispatcher, make_tracker("yes, delete it", "affirm", sender="me"), {}))
-    assert "deleted this conversation" in dispatcher.messages[0]["text"]
+    tracker = make_tracker("yes, delete it", "affirm", sender="me")
+    asyncio.run(ActionDeleteConversation().run(dispatcher, tracker, {}))
+    assert "deleted this conversation" in rendered(dispatcher.messages, tracker)[0]["text"]
     for table in ("screening_results", "callback_requests", "handoffs"):
         assert count(project_db, table, "me") == 0
     assert count(project_db, "screening_results", "someone-else") == 1
@@ -51,8 +53,9 @@ def test_an_open_urgent_handoff_is_kept_for_follow_up(project_db, make_tracker):
 def test_a_database_that_is_down_is_told_to_the_person(tmp_path, monkeypatch, make_tracker):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}")
     dispatcher = CollectingDispatcher()
-    asyncio.run(ActionDeleteConversation().run(dispatcher, make_tracker("yes", "affirm"), {}))
-    assert "couldn't delete it" in dispatcher.messages[0]["text"]
+    tracker = make_tracker("yes", "affirm")
+    asyncio.run(ActionDeleteConversation().run(dispatcher, tracker, {}))
+    assert "couldn't delete it" in rendered(dispatcher.messages, tracker)[0]["text"]
 
 
 def test_the_transcript_is_erased_from_the_tracker_store(tmp_path):

@@ -11,6 +11,7 @@ from rasa.shared.importers.importer import TrainingDataImporter
 
 from bot.nlg import ProfileNaturalLanguageGenerator
 from bot.settings import ROOT
+from bot.tools.script import ACTION_VALUES
 from tests.test_profile import MINIMAL
 
 CATEGORIES = ["suicide", "self_harm", "overdose", "withdrawal_danger", "medical_emergency", "violence", "abuse"]
@@ -33,8 +34,9 @@ def profile_file(request, tmp_path, monkeypatch):
     return path
 
 
-# Variables an action passes with `utter_message(response=..., NAME=value)`, as the action would.
-ACTION_VARIABLES = {"topic_name": "cost"}
+# Variables the actions pass with `utter_message(response=..., NAME=value)`, as an action would
+# (tests/test_action_wording.py checks that each is passed).
+ACTION_VARIABLES = {name: example for name, (_, example) in ACTION_VALUES.items()}
 
 
 def render(domain, name, slots=None, channel="rest"):
@@ -88,3 +90,11 @@ def test_answers_point_to_the_widgets_button_only_in_the_widget(domain, profile_
     assert "type 'person'" in said({}, "socketio")  # another widget on socket.io (rasa-webchat) has no button
     assert "type 'person'" in said(None, "rest")
     assert "Reply 'person'" in said(None, "twilio")
+
+
+def test_answers_that_point_to_a_button_on_the_web_have_an_sms_wording(domain):
+    """{reach_person} is the widget's "Talk to a person" button on the web: by SMS the answer says "reply"."""
+    for name, variations in domain.responses.items():
+        if any("{reach_person}" in (v.get("text") or "") for v in variations if not v.get("channel")):
+            sms = [v["text"] for v in variations if v.get("channel") == "twilio"]
+            assert sms and all("reply" in t.lower() and "'person'" in t and "{reach_person}" not in t for t in sms), name

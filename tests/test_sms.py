@@ -65,14 +65,16 @@ def test_one_emoji_switches_only_its_own_part_to_ucs2():
 
 def test_a_crisis_reply_with_the_spanish_line_keeps_the_numbers_first_in_few_texts():
     """One accented letter used to make the whole crisis reply UCS-2: five texts, the Spanish line fourth."""
-    import yaml
+    from actions.escalation import extra_responses
+    from bot.wording import responses
 
-    from bot.risk import resources
-    from bot.settings import ROOT
-
-    crisis = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]["utter_crisis"][0]["text"]
-    reply = " ".join([crisis, *resources.extra_lines("suicide", ["overdose"], spanish=True),
-                      resources.HANDOFF_STAFFED, "Are you safe right now?"])
+    said = {name: variations[0]["text"] for name, variations in responses().items()}
+    # action_escalate's messages after utter_crisis, then the follow-up's question (its plain variation);
+    # the SMS line joins a turn's messages into one text.
+    extra = [said[name] for name in extra_responses("suicide", ["overdose"], spanish=True)]
+    question = responses()["utter_ask_crisis_safety"][-1]["text"]
+    assert question == "Are you safe right now?"
+    reply = " ".join([said["utter_crisis"], *extra, said["utter_escalation_person_coming"], question])
     parts = formatting.split_sms(reply)
     assert len(parts) <= 3 and all(formatting.segments(p) <= 2 for p in parts)
     assert "988" in parts[0] and "911" in parts[0] and formatting.is_gsm7(parts[0])

@@ -1,8 +1,10 @@
 """The one place that decides the screening's suggestion, along the six ASAM dimensions (DOMAIN.md).
 
-Pure: answers in, outcome and reasons out. Every outcome is a suggestion for a conversation with the
-admissions team, never a diagnosis; suicidal thoughts are never a screening result (the risk detector
-escalates them before any answer is stored).
+Pure: answers in, outcome and reasons out. The reasons are said in the sentences below (REASONS, with
+ALSO_DISCUSS for the questions answered "not sure"): `details()` puts them into the outcome's response,
+utter_screening_result_<outcome> in domain.yml, which holds the headline and the disclaimer. Every outcome
+is a suggestion for a conversation with the admissions team, never a diagnosis; suicidal thoughts are never
+a screening result (the risk detector escalates them before any answer is stored).
 """
 from __future__ import annotations
 
@@ -32,6 +34,12 @@ REASONS = {
     "time": "About 9 hours a week may be hard for you to fit in right now.",
     "more_than_weekly": "You may need more support than a weekly session, while living at home.",
 }
+
+# The questions answered "not sure", named in ALSO_DISCUSS.
+QUESTION_NAMES = {"frequency": "how often you use", "withdrawal": "withdrawal", "medical": "your health",
+                  "mental_health": "mental health", "commitment": "your time", "relapse": "past treatment",
+                  "home": "your home"}
+ALSO_DISCUSS = "We can also talk about {questions}."
 
 
 @dataclass(frozen=True)
@@ -71,3 +79,11 @@ def decide(answers: Dict[str, Optional[str]]) -> Outcome:
     if get("commitment") == NO:
         return Outcome("outpatient_may_fit", ["time"], unsure)
     return Outcome("iop_may_fit", ["more_than_weekly"], unsure)
+
+
+def details(result: Outcome) -> str:
+    """The sentences that go into the result's {details}: the reasons, then the questions left "not sure"."""
+    lines = [REASONS[r] for r in result.reasons]
+    if result.to_discuss:
+        lines.append(ALSO_DISCUSS.format(questions=", ".join(QUESTION_NAMES[q] for q in result.to_discuss)))
+    return " ".join(lines)

@@ -20,13 +20,13 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from bot import wording
 from bot.channels.guard import guarded
 from bot.channels.ids import TEST_PREFIX, is_test_conversation, looks_like_phone
 from bot.channels.limits import MAX_SCANNED_CHARS
 
 MAX_SENDER_LENGTH = 255
-EMPTY_MESSAGE_REPLY = ("It looks like your message was empty. What would you like to know? "
-                       "If you are in danger, call 911, or call or text 988.")
+EMPTY_MESSAGE_REPLY = wording.text("utter_empty_message")
 
 
 def check_body(request: Request) -> Optional[Any]:

@@ -24,6 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import wording
 from bot.channels.guard import current_agent, guarded
 from bot.privacy import mask
 from bot.profile import ProfileError, current_profile
@@ -34,14 +35,11 @@ from bot.storage.sms import NOT_TEXTED, is_opted_out, set_opted_out
 
 logger = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-OPT_OUT_REPLY = ("You're unsubscribed and won't get more texts from this number. Reply START to resubscribe. "
-                 "In a crisis, call or text 988, or call 911.")
-OPT_IN_REPLY = "You're resubscribed. Text us any question. In a crisis, call or text 988, or call 911."
-# A picture-only MMS arrives with an empty Body: say what the line can read, with the numbers in view.
-MEDIA_REPLY = ("I can only read text, not pictures or voice notes. Please type your question. If you are in danger, "
-               "call 911, or call or text 988.")
-HELP_REPLY = ("This is an automated helpline, not a clinician. For a person, call {phone}. In a crisis, call or "
-              "text 988, or call 911. Reply STOP to opt out.")
+# The replies to STOP and START, and to a picture-only MMS (it arrives with an empty Body: say what the line can
+# read, with the numbers in view); HELP is utter_sms_help. Wording: domain.yml (bot/wording.py).
+OPT_OUT_REPLY = wording.text("utter_sms_opt_out")
+OPT_IN_REPLY = wording.text("utter_sms_opt_in")
+MEDIA_REPLY = wording.text("utter_sms_media_only")
 
 
 class SmsCollector(CollectingOutputChannel):
@@ -212,7 +210,7 @@ class VerifiedTwilioInput(InputChannel):
                 phone = current_profile().phone
             except ProfileError:
                 phone = "our admissions line"
-            await self.send_text(sender, HELP_REPLY.format(phone=phone))
+            await self.send_text(sender, wording.text("utter_sms_help", program_phone=phone))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("sms_webhook", __name__)

@@ -29,6 +29,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic_cors import cross_origin
 
+from bot import wording
 from bot.profile import ProfileError, current_profile
 from bot.settings import ROOT, allowed_origins
 
@@ -44,12 +45,11 @@ FILES = {
 }
 # Revalidate every time (ETag makes that cheap): a clinic's fix to the widget reaches people at once.
 COMMON_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache", "Referrer-Policy": "no-referrer"}
-MISSING_CLIENT = ("The chat's socket.io client is not installed on this server: run 'make run' (or 'npm ci' in "
-                  "web/). If you are in danger, call 911, or call or text 988.\n")
-MISSING_FILE = "The chat widget's files are missing on this server. If you are in danger, call 911, or call or text 988.\n"
-NO_PROFILE = ("This page cannot be shown right now: the clinic's details are not available. If you are in danger, "
-              "call 911, or call or text 988.\n")
-NO_PAGE = "This page cannot be shown right now. If you are in danger, call 911, or call or text 988.\n"
+# What a browser shows when a page cannot be served (domain.yml's utter_page_*, bot/wording.py).
+MISSING_CLIENT = wording.text("utter_page_missing_client") + "\n"
+MISSING_FILE = wording.text("utter_page_missing_file") + "\n"
+NO_PROFILE = wording.text("utter_page_no_profile") + "\n"
+NO_PAGE = wording.text("utter_page_unavailable") + "\n"
 _SAFE_HOST = re.compile(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 
 

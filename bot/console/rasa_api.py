@@ -17,15 +17,15 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
+from bot import wording
 from bot.storage.sms import NOT_TEXTED
 
 logger = logging.getLogger(__name__)
 
 # What the person sees. No staff names: the person only needs to know a human is (or no longer is) there.
-JOINED = ("Someone from our team has joined this conversation and will answer you here. "
-          "If you are in danger, call 911, or call or text 988.")
-HANDED_BACK = ("You're back with the automated assistant. You can ask it anything, or type 'person' to reach "
-               "our team again. If you are in danger, call 911, or call or text 988.")
+# Wording: domain.yml's utter_staff_joined and utter_staff_handed_back (bot/wording.py).
+JOINED = wording.text("utter_staff_joined")
+HANDED_BACK = wording.text("utter_staff_handed_back")
 
 # Channels whose replies reach the person when the Rasa server sends them; REST answers only the request.
 DELIVERING_CHANNELS = {"socketio", "twilio"}

@@ -5,8 +5,9 @@ the domain (an unknown intent, say) would pass. This runs the same command in-pr
 warning Rasa raises, except one known quirk of Rasa 3.6: a retrieval intent (`faq`) listed in domain.yml
 is always reported as "duplicated" when Rasa adds the retrieval intents from the NLU data, and leaving
 it out of domain.yml makes the rules that use it warn instead. Likewise Rasa 3.6 reports a form's
-`utter_ask_<slot>` questions as unused, though the form asks them, and the responses that custom actions
-send by name (`utter_message(response="utter_...")` in actions/): those are allowed, and only those.
+`utter_ask_<slot>` questions as unused, though the form asks them, the responses that custom actions
+send by name (`utter_message(response="utter_...")` in actions/), and those the project's own code sends
+outside a turn (bot/wording.py, from bot/channels/ and bot/console/): those are allowed, and only those.
 """
 from __future__ import annotations
 
@@ -30,9 +31,12 @@ def form_questions() -> set:
 
 
 def sent_by_actions() -> tuple:
-    """Response names the action code names in string literals: whole names, and prefixes of f-strings."""
+    """Response names the action code (and the runtime code in bot/, outside its developer tools) names in
+    string literals: whole names, and prefixes of f-strings."""
     names = set()
-    for path in (ROOT / "actions").rglob("*.py"):
+    code = [*(ROOT / "actions").rglob("*.py"),
+            *(p for p in (ROOT / "bot").rglob("*.py") if "tools" not in p.relative_to(ROOT / "bot").parts)]
+    for path in code:
         for name, is_prefix in re.findall(r'f?"(utter_\w+)(\{)?', path.read_text()):
             names.add(name + ("*" if is_prefix else ""))
     return tuple(sorted(names))

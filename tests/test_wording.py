@@ -1,0 +1,76 @@
+"""Texts sent outside a Rasa turn come from domain.yml too (bot/wording.py), and crisis numbers are written
+in one place: domain.yml (bot/wording.py keeps one last-resort line for a domain.yml it cannot read)."""
+import ast
+
+import pytest
+
+from bot import wording
+from bot.settings import ROOT
+
+NUMBERS = ("911", "988")
+# bot/risk/resources.py: action_escalate's former wording, now domain.yml's utter_crisis_also_* and
+# utter_escalation_person_*; nothing imports it any more. bot/risk is not this change's to edit: delete the
+# module there, and this exception with it.
+PENDING_REMOVAL = {"bot/risk/resources.py"}
+
+
+def string_literals(path):
+    """The module's string constants that are not docstrings."""
+    tree = ast.parse(path.read_text())
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)
+                  and isinstance(node.body[0].value, ast.Constant)}
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
+
+
+def test_crisis_numbers_are_written_only_in_the_domain():
+    written = {}
+    for path in [*(ROOT / "bot").rglob("*.py"), *(ROOT / "actions").rglob("*.py")]:
+        where = str(path.relative_to(ROOT))
+        found = [s for s in string_literals(path) if any(n in s for n in NUMBERS)]
+        if found and where not in PENDING_REMOVAL:
+            written[where] = found
+    assert written == {"bot/wording.py": [wording.LAST_RESORT]}
+
+
+def test_channel_texts_are_the_domains():
+    from bot.channels import rest, twilio, widget
+    from bot.console import rasa_api
+
+    responses = wording.responses()
+    assert twilio.OPT_OUT_REPLY == responses["utter_sms_opt_out"][0]["text"]
+    assert rest.EMPTY_MESSAGE_REPLY == responses["utter_empty_message"][0]["text"]
+    assert widget.NO_PAGE.strip() == responses["utter_page_unavailable"][0]["text"]
+    assert rasa_api.JOINED == responses["utter_staff_joined"][0]["text"]
+    for text in (twilio.OPT_OUT_REPLY, twilio.OPT_IN_REPLY, twilio.MEDIA_REPLY, rest.EMPTY_MESSAGE_REPLY,
+                 rasa_api.JOINED, rasa_api.HANDED_BACK, widget.MISSING_CLIENT, widget.MISSING_FILE,
+                 widget.NO_PROFILE, widget.NO_PAGE):
+        assert "911" in text and "988" in text, text
+
+
+def test_values_and_the_profile_are_filled_in():
+    from bot.profile import current_profile
+
+    help_text = wording.text("utter_sms_help")
+    assert current_profile().phone in help_text and "988" in help_text and "{" not in help_text
+    assert "our admissions line" in wording.text("utter_sms_help", program_phone="our admissions line")
+
+
+def test_the_channels_variation_is_chosen(tmp_path, monkeypatch):
+    domain = tmp_path / "domain.yml"
+    domain.write_text('responses:\n  utter_x:\n    - text: "web {program_name}"\n'
+                      '    - text: "sms"\n      channel: twilio\n')
+    monkeypatch.setattr(wording, "DOMAIN", domain)
+    assert wording.text("utter_x", "twilio") == "sms"
+    assert wording.text("utter_x", "socketio", program_name="Harbor") == "web Harbor"
+
+
+@pytest.mark.parametrize("content", [None, "responses: [", "responses: {}\n"])
+def test_a_broken_domain_still_gives_the_numbers(tmp_path, monkeypatch, content):
+    domain = tmp_path / "domain.yml"
+    if content is not None:
+        domain.write_text(content)
+    monkeypatch.setattr(wording, "DOMAIN", domain)
+    assert wording.text("utter_sms_opt_out") == wording.LAST_RESORT
