@@ -16,6 +16,8 @@ TOPIC_NAMES = {
     "detox_first": "detox", "what_is_iop": "what IOP is", "levels_of_care": "levels of care",
     "first_week": "the first week", "therapies": "the therapies", "mat": "medication",
     "family": "family", "virtual": "the virtual option", "confidentiality": "privacy",
+    "location": "where we are", "age_limits": "age limits", "start_date": "when you can start",
+    "session_length": "how long each session lasts", "what_to_bring": "what to bring",
 }
 MAX_EXTRA_ANSWERS = 2
 

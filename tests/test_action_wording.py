@@ -137,3 +137,18 @@ def test_every_value_a_response_uses_is_passed_or_filled_by_the_server():
 def test_a_value_not_passed_is_found(name):
     """The check above would catch a call that forgets a value (sanity of the test itself)."""
     assert placeholders(name) - server_values()
+
+
+def test_every_faq_topic_has_a_name_to_say():
+    """"Does that answer your question about {topic_name}?": a topic without a name was said with its key."""
+    import yaml
+
+    from actions.faq import TOPIC_NAMES
+    from bot.settings import ROOT
+
+    topics = set()
+    for path in (ROOT / "data").glob("faq*.yml"):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            if str(block.get("intent", "")).startswith("faq/"):
+                topics.add(block["intent"].split("/", 1)[1])
+    assert topics - {"out_of_scope"} <= set(TOPIC_NAMES), sorted(topics - set(TOPIC_NAMES))
