@@ -251,7 +251,8 @@ def test_the_queue_shows_urgent_first_with_waiting_time(staff):
         assert all(h["waiting"] == "under a minute" for h in queue["waiting"])
         assert queue["waiting"][1]["who"] == "[phone …42]"  # SMS numbers are masked in the queue
         page = await (await client.get("/")).text()
-        assert page.index("Imminent") < page.index("Urgent") < page.index("Routine")
+        table = page[page.index('id="waiting-table"'):]  # the filters above it name "Urgent" too
+        assert table.index("Imminent") < table.index("Urgent") < table.index("Routine")
 
     run_console(staff, scenario)
 
@@ -659,3 +660,90 @@ def test_the_risk_models_ask_directly_tier_counts_as_a_risk_message():
     assert (line["risk"], line["risk_flag"]) == (True, "risk signal: suicide, ask directly")
     assert [r["category"] for r in risk_since({"events": [check]}, utcnow() - timedelta(minutes=1))] == ["suicide"]
     assert risk_since({"events": [check]}, utcnow() + timedelta(minutes=1)) == []
+
+
+def _luminance(hex_colour):
+    channels = [int(hex_colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_every_badge_and_flag_has_at_least_aa_contrast():
+    from bot.console.app import HERE
+
+    css = (HERE / "static" / "console.css").read_text()
+    rules = re.findall(r"\.(badge\.[a-z]+|flag(?:\.[a-z]+)?|urgent-notice)\s*\{([^}]*)\}", css)
+    checked = {}
+    for name, body in rules:
+        background = re.search(r"background:\s*(#[0-9a-fA-F]{6})", body)
+        colour = re.search(r"(?<!-)color:\s*(#[0-9a-fA-F]{6})", body)
+        if not background:
+            continue
+        light, dark = sorted((_luminance(background.group(1)), _luminance(colour.group(1) if colour else "#ffffff")))
+        checked[name] = (dark + 0.05) / (light + 0.05)
+    assert {"badge.imminent", "badge.urgent", "badge.optout", "flag"} <= set(checked)
+    assert all(ratio >= 4.5 for ratio in checked.values()), checked
+
+
+def test_no_table_header_is_empty(staff):
+    request_handoff("web-1", "socketio", "asked_for_person", "routine")
+    hid = request_handoff("web-2", "socketio", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        await post(client, f"/handoffs/{hid}/claim")
+        for path in ("/", "/?view=closed", "/?view=mine", "/?tests=1"):
+            page = await (await client.get(path)).text()
+            headers = re.findall(r"<th>(.*?)</th>", page)
+            assert headers and all(re.sub(r"<[^>]+>", "", h).strip() for h in headers), (path, headers)
+
+    run_console(staff, scenario)
+
+
+def test_the_queue_filters_pages_and_searches_and_keeps_test_conversations_out_of_every_live_view(staff):
+    ids = [request_handoff(f"web-{i:03d}", "socketio", "asked_for_person", "routine") for i in range(60)]
+    urgent = request_handoff("web-urgent", "socketio", "risk", "urgent", "suicide")
+    request_handoff("staff-test-shell-0123456789", "preview", "risk", "imminent", "suicide")
+    request_handoff("staff-test-rest-web-000", "rest", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        await post(client, f"/handoffs/{ids[3]}/claim")
+        await post(client, f"/handoffs/{ids[4]}/close", note="Called back, all fine.")
+
+        first = await (await client.get("/api/queue")).json()
+        assert first["total"] == 60 and first["pages"] == 2 and first["shown"] == "1-50 of 60"
+        assert len(first["waiting"]) == 50 and first["waiting"][0]["id"] == urgent
+        assert first["next"] == "/?page=2" and first["previous"] == ""
+        assert first["counts"] == {"open": 60, "waiting": 59, "claimed": 1, "urgent": 1, "mine": 1}
+        second = await (await client.get("/api/queue?page=2")).json()
+        assert len(second["waiting"]) + len(second["claimed"]) == 10 and second["previous"] == "/"
+        assert [h["id"] for h in second["claimed"]] == [ids[3]]
+        assert [h["id"] for h in (await (await client.get("/api/queue?view=urgent")).json())["waiting"]] == [urgent]
+        mine = await (await client.get("/api/queue?view=mine")).json()
+        assert [h["id"] for h in mine["claimed"]] == [ids[3]] and mine["waiting"] == []
+        closed = await (await client.get("/api/queue?view=closed")).json()
+        assert [h["id"] for h in closed["closed"]] == [ids[4]] and closed["waiting"] == []
+        found = await (await client.get("/api/queue?q=web-00")).json()
+        assert sorted(h["id"] for h in found["waiting"] + found["claimed"]) == ids[:4] + ids[5:10]
+        assert (await (await client.get("/api/queue?view=waiting&q=web-003")).json())["total"] == 0
+        # Test conversations: in no live view, search or alert, only on their own page.
+        for view in ("open", "waiting", "urgent", "mine", "closed"):
+            for q in ("", "staff-test", "web-000"):
+                data = await (await client.get(f"/api/queue?view={view}&q={q}")).json()
+                listed = data["waiting"] + data["claimed"] + data["closed"]
+                assert not any(h["id"] > urgent for h in listed), (view, q)
+        assert [h["id"] for h in first["urgent_waiting"]] == [urgent]
+        tests = await (await client.get("/api/queue?tests=1&view=urgent")).json()
+        assert tests["total"] == 1 and tests["waiting"][0]["urgency"] == "imminent"
+        assert [h["id"] for h in tests["urgent_waiting"]] == [urgent]  # the alerts stay live
+
+        page = await (await client.get("/?view=open&q=web-00")).text()
+        assert 'aria-current="page">All open' in page and 'value="web-00"' in page
+        assert "Page 1 of 1: 1-9 of 9" in page and "Next page" not in page
+        page = await (await client.get("/")).text()
+        assert 'href="/?page=2"' in page and "Next page" in page and "Waiting <span" in page
+        page = await (await client.get("/?view=bogus&page=x")).text()  # odd addresses show the first page
+        assert "Page 1 of 2" in page
+
+    run_console(staff, scenario)

@@ -25,7 +25,7 @@ from bot import saved_stories
 from bot.channels.ids import is_test_conversation
 from bot.console import auth, views
 from bot.console.rasa_api import DELIVERING_CHANNELS, RasaClient, RasaUnavailable
-from bot.storage import handoffs, sms
+from bot.storage import callbacks, handoffs, sms
 from bot.storage.db import StorageError
 
 logger = logging.getLogger(__name__)
@@ -248,23 +248,53 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 # ---------- the queue ----------
+VIEW_LABELS = {"open": "All open", "waiting": "Waiting", "urgent": "Urgent", "mine": "Mine", "closed": "Closed"}
+MAX_PAGE = 100_000
+
+
+def queue_params(request: web.Request) -> Dict[str, Any]:
+    """The queue's view, page, search and whether it is the test conversations' queue, from the address."""
+    view = request.query.get("view", "open")
+    try:
+        page = min(MAX_PAGE, max(1, int(request.query.get("page", "1"))))
+    except ValueError:
+        page = 1
+    return {"view": view if view in handoffs.VIEWS else "open", "page": page,
+            "q": request.query.get("q", "").strip()[:handoffs.MAX_SEARCH], "tests": request.query.get("tests") == "1"}
+
+
 async def queue_data(request: web.Request) -> Dict[str, Any]:
     now = datetime.now(timezone.utc)
     zone = views.clinic_zone()
-    tests = request.query.get("tests") == "1"
-    rows = await in_thread(handoffs.open_handoffs, db(request), tests)
+    me = request["staff"].username
+    params = queue_params(request)
+    view, page, q, tests = params["view"], params["page"], params["q"], params["tests"]
+    rows, total = await in_thread(handoffs.find_handoffs, view, me, q, page, handoffs.PAGE_SIZE, tests, db(request))
     opted_out = await in_thread(sms.opted_out_since, [h.conversation_id for h in rows if h.channel == "twilio"],
                                 db(request))
-    return {**views.queue_view(rows, now, zone, opted_out), "me": request["staff"].username, "tests": tests}
+    listed = views.queue_view(rows, now, zone, opted_out)
+    listed["closed"] = [views.handoff_view(h, now, zone) for h in rows if h.status == "closed"]
+    pages = max(1, -(-total // handoffs.PAGE_SIZE))
+    counts = await in_thread(handoffs.queue_counts, me, tests, db(request))
+    # The alerts follow the live urgent conversations nobody has claimed, whatever is shown below them.
+    urgent = [views.handoff_view(h, now, zone) for h in await in_thread(handoffs.urgent_waiting, db(request))]
+    first = (page - 1) * handoffs.PAGE_SIZE + 1 if total else 0
+    return {**listed, "me": me, **params, "total": total, "pages": pages, "counts": counts,
+            "shown": f"{first}-{min(total, page * handoffs.PAGE_SIZE)} of {total}" if total else "none",
+            "previous": views.queue_link(view, page - 1, q, tests) if page > 1 else "",
+            "next": views.queue_link(view, page + 1, q, tests) if page < pages else "",
+            "urgent_waiting": urgent,
+            "callbacks_to_do": await in_thread(callbacks.count_to_do, db(request))}
 
 
 async def queue_page(request: web.Request) -> web.Response:
     data = await queue_data(request)
-    now, zone = datetime.now(timezone.utc), views.clinic_zone()
-    closed = [views.handoff_view(h, now, zone)
-              for h in await in_thread(handoffs.recently_closed, 15, db(request), data["tests"])]
-    urgent_ids = " ".join(str(h["id"]) for h in data["waiting"] if h["urgent"])
-    return render(request, "queue.html", page="queue", queue=data, closed=closed, urgent_ids=urgent_ids)
+    filters = [{"view": v, "label": VIEW_LABELS[v], "count": data["counts"].get(v),
+                "url": views.queue_link(v, 1, data["q"], data["tests"]), "current": v == data["view"]}
+               for v in handoffs.VIEWS]
+    urgent_ids = " ".join(str(h["id"]) for h in data["urgent_waiting"])
+    return render(request, "queue.html", page="queue", queue=data, filters=filters, urgent_ids=urgent_ids,
+                  clear_search=views.queue_link(data["view"], 1, "", data["tests"]))
 
 
 async def queue_api(request: web.Request) -> web.Response:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from bot.privacy import mask
@@ -92,6 +93,13 @@ def queue_view(handoffs: Iterable[Handoff], now: datetime, zone: ZoneInfo,
              for h in handoffs]
     return {"waiting": [v for v in views if v["status"] == "waiting"],
             "claimed": [v for v in views if v["status"] == "claimed"]}
+
+
+def queue_link(view: str = "open", page: int = 1, q: str = "", tests: bool = False) -> str:
+    """The queue page's address for a view, page and search (the defaults left out)."""
+    params = {k: v for k, v in (("tests", "1" if tests else ""), ("view", "" if view == "open" else view),
+                                ("q", q), ("page", str(page) if page > 1 else "")) if v}
+    return "/" + ("?" + urlencode(params) if params else "")
 
 
 def risk_of(event: Dict[str, Any]) -> Optional[Dict[str, str]]:

@@ -12,6 +12,8 @@ URGENCIES = ("imminent", "urgent", "routine")
 HANDOFF_STATUSES = ("waiting", "claimed", "closed")
 # How a handoff ended: a staff member gave the conversation back to the assistant, or closed it with a note.
 RESOLUTIONS = ("handed_back", "closed")
+# A callback request is to do ("new") until staff mark it done ("called") or that nobody answered ("no_answer").
+CALLBACK_STATUSES = ("new", "called", "no_answer")
 
 
 def utcnow() -> datetime:
@@ -65,8 +67,11 @@ class CallbackRequest(Base):
     phone = Column(String(32), nullable=False)  # E.164, e.g. +16175550142
     best_time = Column(String(120), nullable=False)
     screening_outcome = Column(String(32), nullable=True)
-    status = Column(String(16), nullable=False, default="new", index=True)  # new, called, closed
+    status = Column(String(16), nullable=False, default="new", index=True)  # one of CALLBACK_STATUSES
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    # The staff member who last changed the status in the console, and when.
+    status_by = Column(String(64), nullable=True)
+    status_at = Column(DateTime(timezone=True), nullable=True)
 
 
 class SmsOptOut(Base):
@@ -119,3 +124,17 @@ class StaffAction(Base):
     # The staff member's note for whoever comes next, when the handoff stays open (a requeue); a closing note
     # is the handoff's own.
     note = Column(Text, nullable=True)
+
+
+class NumberReveal(Base):
+    """A staff member showed a person's full phone number in the console (an SMS conversation's, or a callback
+    request's): who, when, and for which handoff or callback. Numbers are masked everywhere else. Deleted with
+    its handoff or callback request (retention, "delete my chat")."""
+
+    __tablename__ = "number_reveals"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False)  # kept as text: the record outlives a removed account
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=True, index=True)
+    callback_id = Column(Integer, ForeignKey("callback_requests.id", ondelete="CASCADE"), nullable=True, index=True)
