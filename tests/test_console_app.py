@@ -17,9 +17,11 @@ from sqlalchemy import update
 from bot.console import auth
 from bot.console.app import DB_DOWN, FAILURE_DELAY, create_app
 from bot.console.rasa_api import HANDED_BACK, JOINED, RasaClient, RasaUnavailable
+from bot.storage.callbacks import find_callbacks, reveals_of
 from bot.storage.db import session_scope
 from bot.storage.handoffs import actions_of, get_handoff, request_handoff
 from bot.storage.models import StaffSession, utcnow
+from bot.storage.screening import save_callback
 from bot.storage.sms import NOT_TEXTED, set_opted_out
 
 PASSWORD = "a long enough password"
@@ -745,5 +747,84 @@ def test_the_queue_filters_pages_and_searches_and_keeps_test_conversations_out_o
         assert 'href="/?page=2"' in page and "Next page" in page and "Waiting <span" in page
         page = await (await client.get("/?view=bogus&page=x")).text()  # odd addresses show the first page
         assert "Page 1 of 2" in page
+
+    run_console(staff, scenario)
+
+
+def test_staff_can_show_an_sms_number_on_purpose_and_each_time_is_recorded(staff, caplog):
+    sms_handoff = request_handoff("+16175550142", "twilio", "risk", "imminent", "overdose")
+    web_handoff = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        page = await (await client.get(f"/handoffs/{sms_handoff}")).text()
+        assert "[phone …42]" in page and "6175550142" not in page and "Show the full number" in page
+        # Like every POST, it needs the session's form token.
+        resp = await client.post(f"/handoffs/{sms_handoff}/reveal-number", data={}, allow_redirects=False)
+        assert resp.status == 403 and reveals_of(handoff_id=sms_handoff) == []
+
+        with caplog.at_level("INFO"):
+            resp = await post(client, f"/handoffs/{sms_handoff}/reveal-number")
+        page = await resp.text()
+        assert resp.status == 200 and 'href="tel:+16175550142"' in page and ">+16175550142</a>" in page
+        (reveal,) = reveals_of(handoff_id=sms_handoff)
+        assert reveal.username == "alice" and reveal.at is not None
+        assert "6175550142" not in caplog.text  # the logs say who showed which handoff's number, not the number
+        assert "alice showed the phone number of handoff" in caplog.text
+
+        # Everywhere else it stays masked; the staff actions say who showed it and when.
+        page = await (await client.get(f"/handoffs/{sms_handoff}")).text()
+        assert "6175550142" not in page and "alice showed the full phone number" in page
+        for path in ("/", "/api/queue", f"/api/handoffs/{sms_handoff}", "/?view=urgent"):
+            assert "6175550142" not in await (await client.get(path)).text(), path
+        # A web chat has no number to show.
+        resp = await post(client, f"/handoffs/{web_handoff}/reveal-number")
+        assert resp.status == 400 and reveals_of(handoff_id=web_handoff) == []
+        assert "Show the full number" not in await (await client.get(f"/handoffs/{web_handoff}")).text()
+
+    run_console(staff, scenario)
+
+
+def test_the_callbacks_view_lists_requests_with_masked_numbers_status_and_a_count_on_the_queue(staff, caplog):
+    first = save_callback("web-aaaaaa111111", "socketio", "+16175550101", "weekday mornings")
+    second = save_callback("+16175550102", "twilio", "+16175550102", "after 5pm <b>please</b>")
+    save_callback("staff-test-shell-0123456789", "preview", "+16175550103", "any time")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        queue = await (await client.get("/")).text()
+        assert re.search(r'Callbacks to do: <span id="callbacks-to-do">2</span>', queue)
+        assert (await (await client.get("/api/queue")).json())["callbacks_to_do"] == 2
+        page = await (await client.get("/callbacks")).text()
+        assert "weekday mornings" in page and "after 5pm &lt;b&gt;please&lt;/b&gt;" in page
+        assert "[phone …01]" in page and "[phone …02]" in page and "5550101" not in page and "5550102" not in page
+        assert "5550103" not in page and "any time" not in page  # a staff test stays out
+        assert page.index(f'id="callback-{first}"') < page.index(f'id="callback-{second}"')
+
+        with caplog.at_level("INFO"):
+            resp = await post(client, f"/callbacks/{second}/reveal-number")
+        page = await resp.text()
+        assert 'href="tel:+16175550102"' in page and "5550101" not in page and "Shown to alice" in page
+        assert "5550102" not in caplog.text
+        assert [r.username for r in reveals_of(callback_id=second)] == ["alice"]
+        page = await (await client.get("/callbacks")).text()
+        assert "5550102" not in page and "Shown to alice" in page
+
+        resp = await post(client, f"/callbacks/{first}/status", status="no_answer")
+        assert resp.status == 303
+        resp = await post(client, f"/callbacks/{second}/status", status="called")
+        resp = await post(client, f"/callbacks/{second}/status", status="lost")
+        assert resp.status == 400
+        resp = await client.post(f"/callbacks/{second}/status", data={"status": "new"}, allow_redirects=False)
+        assert resp.status == 403  # no form token
+        rows = {c.id: c for c in find_callbacks()[0]}
+        assert (rows[first].status, rows[first].status_by) == ("no_answer", "alice")
+        assert rows[second].status == "called"
+        page = await (await client.get("/callbacks")).text()
+        assert "No answer: alice" in page and "Done: alice" in page
+        assert (await (await client.get("/api/queue")).json())["callbacks_to_do"] == 0
+        test_id = max(rows) + 1
+        resp = await post(client, f"/callbacks/{test_id}/reveal-number")
+        assert resp.status == 404  # a staff test's callback is not a live one
 
     run_console(staff, scenario)

@@ -77,6 +77,10 @@ def create_app(db_url: Optional[str] = None, rasa: Optional[RasaClient] = None) 
     app.router.add_post("/handoffs/{id:\\d+}/hand-back", hand_back)
     app.router.add_post("/handoffs/{id:\\d+}/close", close)
     app.router.add_post("/handoffs/{id:\\d+}/save-test", save_test)
+    app.router.add_post("/handoffs/{id:\\d+}/reveal-number", reveal_handoff_number)
+    app.router.add_get("/callbacks", callbacks_page)
+    app.router.add_post("/callbacks/{id:\\d+}/reveal-number", reveal_callback_number)
+    app.router.add_post("/callbacks/{id:\\d+}/status", callback_status)
     app.router.add_static("/static/", HERE / "static", show_index=False)
     app.on_response_prepare.append(security_headers)
     app.on_startup.append(start_housekeeping)
@@ -336,14 +340,20 @@ async def conversation_data(request: web.Request, row) -> Dict[str, Any]:
 
 
 async def handoff_page(request: web.Request, error_message: str = "", status: int = 200,
-                       draft: str = "", note: str = "", saved: str = "", story_name: str = "") -> web.Response:
+                       draft: str = "", note: str = "", saved: str = "", story_name: str = "",
+                       revealed: str = "") -> web.Response:
+    """`revealed`: the SMS number, when the staff member has just asked to see it (and it was recorded)."""
     row = await load_handoff(request)
     data = await conversation_data(request, row)
     staff: auth.SignedIn = request["staff"]
     actions = await in_thread(handoffs.actions_of, row.id, db(request))
+    reveals = await in_thread(callbacks.reveals_of, row.id, None, db(request))
     zone = views.clinic_zone()
-    history = [{"who": a.username, "what": views.ACTION_LABELS.get(a.action, a.action.replace("_", " ")),
-                "when": views.clock(a.at, zone), "note": a.note or ""} for a in actions if a.action != "reply"]
+    done = sorted([(a.at, a.id, a.username, a.action, a.note) for a in actions if a.action != "reply"] +
+                  [(r.at, r.id, r.username, "reveal_number", None) for r in reveals],
+                  key=lambda item: (handoffs.aware(item[0]), item[1]))
+    history = [{"who": who, "what": views.ACTION_LABELS.get(action, action.replace("_", " ")),
+                "when": views.clock(at, zone), "note": note or ""} for at, _, who, action, note in done]
     # An open handoff shows the latest hand-back note up top: it is for whoever picks the conversation up next.
     open_note = next((h for h in reversed(history) if h["note"]), None) if row.status != "closed" else None
     handoff = data["handoff"]
@@ -352,7 +362,8 @@ async def handoff_page(request: web.Request, error_message: str = "", status: in
                   delivers=row.channel in DELIVERING_CHANNELS, error=error_message, draft=draft, note=note,
                   opted_out_text=OPTED_OUT.format(since=handoff["opted_out_since"]) if handoff["opted_out"] else "",
                   max_reply=MAX_REPLY, max_note=MAX_NOTE, is_test=is_test_conversation(row.conversation_id),
-                  saved=saved, story_name=story_name)
+                  saved=saved, story_name=story_name, revealed=revealed,
+                  revealed_tel=views.tel_link(revealed) if revealed else "")
 
 
 async def handoff_api(request: web.Request) -> web.Response:
@@ -501,3 +512,71 @@ async def save_test(request: web.Request) -> web.Response:
     logger.info("console: %s saved test conversation %s as %s", request["staff"].username, row.conversation_id,
                 path.name)
     return await handoff_page(request, saved=f"Saved as tests/stories/saved/{path.name}: make test runs it.")
+
+
+# ---------- phone numbers, shown on purpose ----------
+async def reveal_handoff_number(request: web.Request) -> web.Response:
+    """Shows an SMS conversation's full number to the staff member who asked, once, with a tel: link, and
+    records who and when. The number is never stored in the page's address, the logs or any other view."""
+    row = await load_handoff(request)
+    if row.channel != "twilio":
+        return await handoff_page(request, "Only a conversation by text message has a phone number to show.", 400)
+    me = request["staff"].username
+    await in_thread(callbacks.record_reveal, me, row.id, None, db(request))
+    logger.info("console: %s showed the phone number of handoff %s", me, row.id)
+    return await handoff_page(request, revealed=views.phone_of(row.conversation_id))
+
+
+# ---------- callbacks ----------
+async def load_callback(request: web.Request):
+    row = await in_thread(callbacks.get_callback, int(request.match_info["id"]), db(request))
+    if row is None or is_test_conversation(row.conversation_id):
+        raise web.HTTPNotFound()
+    return row
+
+
+def page_number(value: Any) -> int:
+    try:
+        return min(MAX_PAGE, max(1, int(str(value or "1"))))
+    except ValueError:
+        return 1
+
+
+async def callbacks_page(request: web.Request, revealed: Optional[Dict[int, str]] = None,
+                         message: str = "", status: int = 200, page: Optional[int] = None) -> web.Response:
+    page = page or page_number(request.query.get("page"))
+    rows, total = await in_thread(callbacks.find_callbacks, page, callbacks.PAGE_SIZE, db(request))
+    now, zone = datetime.now(timezone.utc), views.clinic_zone()
+    last = await in_thread(callbacks.last_reveals, [c.id for c in rows], db(request))
+    revealed = revealed or {}
+    items = [views.callback_view(c, now, zone, last.get(c.id), revealed.get(c.id)) for c in rows]
+    pages = max(1, -(-total // callbacks.PAGE_SIZE))
+    to_do = await in_thread(callbacks.count_to_do, db(request))
+    return render(request, "callbacks.html", status=status, page="callbacks", callbacks=items, to_do=to_do,
+                  total=total, page_number=page, pages=pages, message=message,
+                  statuses=list(views.CALLBACK_STATUS_LABELS.items()),
+                  previous=f"/callbacks?page={page - 1}" if page > 1 else "",
+                  next=f"/callbacks?page={page + 1}" if page < pages else "")
+
+
+async def reveal_callback_number(request: web.Request) -> web.Response:
+    row = await load_callback(request)
+    me = request["staff"].username
+    await in_thread(callbacks.record_reveal, me, None, row.id, db(request))
+    logger.info("console: %s showed the phone number of callback request %s", me, row.id)
+    return await callbacks_page(request, revealed={row.id: row.phone},
+                                page=page_number((await request.post()).get("page")))
+
+
+async def callback_status(request: web.Request) -> web.StreamResponse:
+    row = await load_callback(request)
+    wanted = str((await request.post()).get("status") or "")
+    if wanted not in views.CALLBACK_STATUS_LABELS:
+        return await callbacks_page(request, message="Choose to do, done or no answer.", status=400,
+                                    page=page_number((await request.post()).get("page")))
+    me = request["staff"].username
+    if not await in_thread(callbacks.set_status, row.id, wanted, me, db(request)):
+        raise web.HTTPNotFound()
+    logger.info("console: %s marked callback request %s %s", me, row.id, wanted)
+    page = page_number((await request.post()).get("page"))
+    return redirect(f"/callbacks?page={page}" if page > 1 else "/callbacks")

@@ -20,7 +20,8 @@ REASONS = {"risk": "Risk signal", "asked_for_person": "Asked for a person", "not
 URGENCY_LABELS = {"imminent": "Imminent", "urgent": "Urgent", "routine": "Routine"}
 URGENT = {"imminent", "urgent"}
 RESOLUTION_LABELS = {"handed_back": "Handed back to the assistant", "closed": "Closed"}
-ACTION_LABELS = {"requeue": "handed back after a risk message: kept in the queue"}
+ACTION_LABELS = {"requeue": "handed back after a risk message: kept in the queue",
+                 "reveal_number": "showed the full phone number"}
 MAX_EVENTS = 400
 
 
@@ -70,7 +71,7 @@ def handoff_view(h: Handoff, now: datetime, zone: ZoneInfo,
         "channel": h.channel,
         "channel_label": CHANNELS.get(h.channel, h.channel),
         # SMS conversations are phone numbers: the queue shows them masked.
-        "who": mask(h.conversation_id) if h.channel == "twilio" else f"visitor …{h.conversation_id[-6:]}",
+        "who": who_of(h.conversation_id, h.channel),
         "waiting": waited(h.created_at, now),
         "waiting_seconds": max(0, int((now - aware(h.created_at)).total_seconds())),
         "since": clock(h.created_at, zone, now),
@@ -100,6 +101,46 @@ def queue_link(view: str = "open", page: int = 1, q: str = "", tests: bool = Fal
     params = {k: v for k, v in (("tests", "1" if tests else ""), ("view", "" if view == "open" else view),
                                 ("q", q), ("page", str(page) if page > 1 else "")) if v}
     return "/" + ("?" + urlencode(params) if params else "")
+
+
+CALLBACK_STATUS_LABELS = {"new": "To do", "called": "Done", "no_answer": "No answer"}
+
+
+def phone_of(conversation_id: str) -> str:
+    """An SMS conversation's phone number (its id, as Twilio gives the sender: "+16175550142" or
+    "whatsapp:+16175550142")."""
+    return conversation_id.split(":", 1)[1] if conversation_id.startswith("whatsapp:") else conversation_id
+
+
+def tel_link(phone: str) -> str:
+    return "tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+
+
+def who_of(conversation_id: str, channel: str) -> str:
+    return mask(phone_of(conversation_id)) if channel == "twilio" else f"visitor …{conversation_id[-6:]}"
+
+
+def callback_view(c: Any, now: datetime, zone: ZoneInfo, reveal: Any = None,
+                  number: Optional[str] = None) -> Dict[str, Any]:
+    """A callback request as the console lists it; `number` only when a staff member has just asked to see it
+    (the reveal is recorded), masked otherwise."""
+    return {
+        "id": c.id,
+        "asked": clock(c.created_at, zone, now),
+        "asked_ago": waited(c.created_at, now),
+        "channel_label": CHANNELS.get(c.channel, c.channel),
+        "who": who_of(c.conversation_id, c.channel),
+        "masked": mask(c.phone),
+        "number": number or "",
+        "tel": tel_link(number) if number else "",
+        "best_time": c.best_time,
+        "status": c.status,
+        "status_label": CALLBACK_STATUS_LABELS.get(c.status, c.status),
+        "status_by": c.status_by or "",
+        "status_at": clock(c.status_at, zone, now) if c.status_at else "",
+        "revealed_by": reveal.username if reveal is not None else "",
+        "revealed_at": clock(reveal.at, zone, now) if reveal is not None else "",
+    }
 
 
 def risk_of(event: Dict[str, Any]) -> Optional[Dict[str, str]]:
