@@ -22,7 +22,7 @@ from bot.storage.db import session_scope
 from bot.storage.handoffs import actions_of, get_handoff, request_handoff
 from bot.storage.models import StaffSession, utcnow
 from bot.storage.screening import save_callback
-from bot.storage.sms import NOT_TEXTED, set_opted_out
+from bot.storage.sms import NOT_TEXTED, record_delivery, set_opted_out
 
 PASSWORD = "a long enough password"
 PILLS = "i have the pills in my hand right now"
@@ -35,6 +35,7 @@ class FakeRasa:
     def __init__(self):
         self.calls = []
         self.down = False
+        self.delivery = "sent"  # what the SMS line records for a staff reply by text (None: records nothing)
         self.events = {}
         self.app = web.Application()
         self.app.router.add_get("/conversations/{cid}/tracker", self.tracker)
@@ -60,6 +61,10 @@ class FakeRasa:
         body = await request.json()
         cid = request.match_info["cid"]
         self.calls.append({"cid": cid, "events": body, "query": dict(request.query)})
+        for e in body:  # as the SMS line does when Rasa sends a staff reply through it
+            delivery = (e.get("metadata") or {}).get("delivery")
+            if delivery and self.delivery:
+                record_delivery(delivery, cid, self.delivery)
         self.events.setdefault(cid, []).extend({**e, "timestamp": 1_700_000_000} for e in body)
         return web.json_response({"sender_id": cid})
 
@@ -826,5 +831,45 @@ def test_the_callbacks_view_lists_requests_with_masked_numbers_status_and_a_coun
         test_id = max(rows) + 1
         resp = await post(client, f"/callbacks/{test_id}/reveal-number")
         assert resp.status == 404  # a staff test's callback is not a live one
+
+    run_console(staff, scenario)
+
+
+def test_each_staff_reply_by_text_shows_whether_it_was_sent_failed_or_not_sent(staff):
+    phone = "+16175550142"
+    sms_handoff = request_handoff(phone, "twilio", "asked_for_person", "routine")
+    web_handoff = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        await post(client, f"/handoffs/{sms_handoff}/claim")
+        resp = await post(client, f"/handoffs/{sms_handoff}/reply", text="Hi, this is the admissions team.")
+        assert resp.status == 303
+        rasa.delivery = "failed"
+        resp = await post(client, f"/handoffs/{sms_handoff}/reply", text="Are you still there?")
+        page = await resp.text()
+        assert resp.status == 502 and "the text did not go out" in page and "call them" in page
+        rasa.delivery = "opted_out"  # a STOP that came in just before the reply went
+        resp = await post(client, f"/handoffs/{sms_handoff}/reply", text="Please call us back.")
+        assert resp.status == 502 and "just texted STOP" in await resp.text()
+        rasa.delivery = None  # nothing recorded (an older SMS line): nothing claimed about it
+        await post(client, f"/handoffs/{sms_handoff}/reply", text="One more thing.")
+
+        data = await (await client.get(f"/api/handoffs/{sms_handoff}")).json()
+        staff_lines = [(line["text"], line["delivery_label"], line["not_sent"]) for line in data["transcript"]
+                       if line["who"] == "staff"]
+        assert staff_lines == [("Hi, this is the admissions team.", "sent by text", False),
+                               ("Are you still there?", "text not sent: failed", False),
+                               ("Please call us back.", "", True), ("One more thing.", "", False)]
+        page = await (await client.get(f"/handoffs/{sms_handoff}")).text()
+        assert '<span class="flag delivery sent">sent by text</span>' in page
+        assert '<span class="flag delivery failed">text not sent: failed</span>' in page
+
+        # A web chat reply carries no delivery id: the widget gets exactly what it got before.
+        await post(client, f"/handoffs/{web_handoff}/claim")
+        await post(client, f"/handoffs/{web_handoff}/reply", text="Hello from the team.")
+        (sent,) = [e for call in rasa.calls if call["cid"] == "web-1" for e in call["events"]
+                   if e.get("text") == "Hello from the team."]
+        assert sent["metadata"] == {"staff": True}
 
     run_console(staff, scenario)

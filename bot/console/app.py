@@ -42,6 +42,12 @@ DB_DOWN = "The console cannot reach its database right now. Try again in a momen
 # A person who texted STOP gets no text at all (bot/channels/twilio.py) until START: say so, and what to do instead.
 OPTED_OUT = ("This person texted STOP at {since}, so no text can reach them until they text START. If a phone "
              "number is on file for them, call them instead.")
+DELIVERY_PROBLEMS = {
+    "failed": "Your reply is in the conversation, but the text did not go out: the SMS service refused it or did not "
+              "answer. Try sending it again in a moment, or call them.",
+    "opted_out": "Your reply is in the conversation, but it was not texted: this number has just texted STOP. If a "
+                 "phone number is on file for them, call them instead.",
+}
 NOTE_AT_RISK = ("The person wrote a risk message at {at}, after this conversation was claimed. Write a note for "
                 "whoever picks it up next: it goes back to the queue as urgent and stays open.")
 
@@ -329,9 +335,11 @@ async def conversation_data(request: web.Request, row) -> Dict[str, Any]:
     stop_at, since = await opted_out_since(request, row), await claimed_since(request, row)
     data: Dict[str, Any] = {"handoff": views.handoff_view(row, now, zone, stop_at), "transcript": [],
                             "transcript_error": "", "paused": None, "risk_since_claim": False}
+    deliveries = await in_thread(sms.deliveries_of, row.conversation_id, db(request)) if row.channel == "twilio" \
+        else {}
     try:
         tracker = await request.app[RASA].tracker(row.conversation_id)
-        data["transcript"] = views.transcript(tracker, zone, now, since, stop_at)
+        data["transcript"] = views.transcript(tracker, zone, now, since, stop_at, deliveries)
         data["paused"] = bool(tracker.get("paused"))
         data["risk_since_claim"] = bool(views.risk_since(tracker, since))
     except RasaUnavailable as exc:
@@ -411,11 +419,19 @@ async def reply(request: web.Request) -> web.StreamResponse:
         # The SMS line would drop it silently: refuse it here, where staff can see why.
         since = views.clock(stop_at, views.clinic_zone())
         return await handoff_page(request, "Not sent. " + OPTED_OUT.format(since=since), 409, draft=text)
+    # By text, the SMS line records what became of the reply under this id: the transcript shows it.
+    delivery = secrets.token_hex(16) if row.channel == "twilio" else None
     try:
-        await request.app[RASA].reply(row.conversation_id, text)
+        await request.app[RASA].reply(row.conversation_id, text, delivery)
     except RasaUnavailable as exc:
         return await handoff_page(request, f"Not sent: {exc}", 502, draft=text)
     await in_thread(handoffs.record_action, row.id, me, "reply", db(request))
+    if delivery is not None:
+        # Rasa sends it before it answers the console, so the outcome is known now.
+        outcome = (await in_thread(sms.deliveries_of, row.conversation_id, db(request))).get(delivery)
+        if outcome in DELIVERY_PROBLEMS:
+            return await handoff_page(request, DELIVERY_PROBLEMS[outcome], 502,
+                                      draft=text if outcome == "failed" else "")
     return back_to(row)
 
 

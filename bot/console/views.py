@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.privacy import mask
 from bot.storage.handoffs import aware
 from bot.storage.models import Handoff
-from bot.storage.sms import NOT_TEXTED
+from bot.storage.sms import DELIVERY, NOT_TEXTED
 
 CHANNELS = {"socketio": "Web chat", "twilio": "SMS", "rest": "REST (testing)", "cmdline": "rasa shell"}
 REASONS = {"risk": "Risk signal", "asked_for_person": "Asked for a person", "not_understood": "Not understood"}
@@ -103,6 +103,8 @@ def queue_link(view: str = "open", page: int = 1, q: str = "", tests: bool = Fal
     return "/" + ("?" + urlencode(params) if params else "")
 
 
+# What became of a staff reply sent by text (opted_out is shown by the "not sent (opted out)" flag).
+DELIVERY_LABELS = {"sent": "sent by text", "failed": "text not sent: failed"}
 CALLBACK_STATUS_LABELS = {"new": "To do", "called": "Done", "no_answer": "No answer"}
 
 
@@ -182,14 +184,17 @@ def risk_flag(risk: Dict[str, str]) -> str:
 
 def transcript(tracker: Dict[str, Any], zone: ZoneInfo, now: Optional[datetime] = None,
                claimed_since: Optional[datetime] = None,
-               opted_out_since: Optional[datetime] = None) -> List[Dict[str, Any]]:
+               opted_out_since: Optional[datetime] = None,
+               deliveries: Optional[Dict[str, str]] = None) -> List[Dict[str, Any]]:
     """The person's and the assistant's messages, staff replies and take-overs, oldest first.
 
     A risk message is flagged with its category and urgency, and as "since the claim" when it came after
     `claimed_since`. On SMS, what the line never texted is marked not sent: a turn whose message arrived while
     the number was opted out, and console notices flagged when they were made (NOT_TEXTED); and a line shows
     when the number texted STOP (`opted_out_since`, if it is opted out now: the STOP itself never reaches the
-    assistant, so it is not among the events)."""
+    assistant, so it is not among the events). A staff reply sent by text shows what became of it (`deliveries`:
+    the SMS line's record, by the delivery id in the reply's metadata): sent, failed, or not sent (opted out)."""
+    deliveries = deliveries or {}
     lines: List[Dict[str, Any]] = []
     paused = False  # each staff reply pauses again (see rasa_api.reply): show only the changes
     turn_not_texted = False  # the latest person's message came while their number was opted out
@@ -212,7 +217,9 @@ def transcript(tracker: Dict[str, Any], zone: ZoneInfo, now: Optional[datetime] 
             data = event.get("data") or {}
             options = [str(b.get("title") or "") for b in data.get("buttons") or [] if isinstance(b, dict)]
             if meta.get("staff"):
-                line = {"who": "staff", "label": "Staff"}
+                outcome = deliveries.get(str(meta.get(DELIVERY) or ""), "")
+                line = {"who": "staff", "label": "Staff", "delivery": outcome,
+                        "delivery_label": DELIVERY_LABELS.get(outcome, "")}
             elif meta.get("console_notice"):
                 line = {"who": "notice", "label": "Console"}
             else:
@@ -223,6 +230,8 @@ def transcript(tracker: Dict[str, Any], zone: ZoneInfo, now: Optional[datetime] 
             line.update(text=str(event.get("text") or ""), options=options,
                         crisis=bool(custom.get("escalation")),
                         not_sent=bool(meta.get(NOT_TEXTED)) if by_console else turn_not_texted)
+            if line.get("delivery") == "opted_out":
+                line["not_sent"], line["delivery_label"] = True, ""  # the "not sent (opted out)" flag says it
             if not line["text"] and not options:
                 continue
         elif kind == "pause":
@@ -252,7 +261,8 @@ def _stop_line(at: datetime, zone: ZoneInfo, now: Optional[datetime]) -> Dict[st
 
 def _with_defaults(line: Dict[str, Any], time: str) -> Dict[str, Any]:
     for key, value in (("risk", False), ("risk_flag", ""), ("since_claim", False), ("options", []),
-                       ("crisis", False), ("not_sent", False), ("opted_out", False)):
+                       ("crisis", False), ("not_sent", False), ("opted_out", False),
+                       ("delivery", ""), ("delivery_label", "")):
         line.setdefault(key, value)
     line["time"] = time
     return line

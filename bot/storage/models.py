@@ -14,6 +14,7 @@ HANDOFF_STATUSES = ("waiting", "claimed", "closed")
 RESOLUTIONS = ("handed_back", "closed")
 # A callback request is to do ("new") until staff mark it done ("called") or that nobody answered ("no_answer").
 CALLBACK_STATUSES = ("new", "called", "no_answer")
+DELIVERY_STATUSES = ("sent", "failed", "opted_out")
 
 
 def utcnow() -> datetime:
@@ -82,6 +83,20 @@ class SmsOptOut(Base):
     phone = Column(String(32), primary_key=True)  # E.164
     opted_out = Column(Integer, nullable=False, default=1)  # 1 while opted out, 0 after START
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow, index=True)
+
+
+class MessageDelivery(Base):
+    """What became of a staff reply sent by text (the SMS line records it as it sends): sent (Twilio accepted
+    every part), failed (Twilio refused or did not answer), or opted_out (not sent: the number texted STOP).
+    "sent" is Twilio's acceptance, not the phone's receipt (that needs Twilio's status callbacks)."""
+
+    __tablename__ = "message_deliveries"
+
+    id = Column(String(32), primary_key=True)  # the delivery id the console put in the message's metadata
+    conversation_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(64), nullable=False, default="twilio")
+    status = Column(String(16), nullable=False)  # one of DELIVERY_STATUSES
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
 
 
 class StaffUser(Base):

@@ -252,6 +252,8 @@ def test_a_staff_reply_reaches_a_person_texting_by_sms(page: Page, servers, staf
     page.get_by_label(re.compile("^Your reply")).fill(reply)
     page.get_by_role("button", name="Send").click()
     expect(page.locator("#transcript li.staff")).to_contain_text(reply)
+    # Twilio took it: the SMS line recorded that, and the console says so on the reply.
+    expect(page.locator("#transcript li.staff .flag.sent")).to_have_text("sent by text")
     assert any(JOINED.split(".")[0] in body for body in twilio.to(phone))
     assert reply in twilio.to(phone)
 

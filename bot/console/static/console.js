@@ -186,6 +186,7 @@
         if (line.since_claim) flag("since the claim");
         if (line.crisis) flag("crisis resources");
         if (line.not_sent) flag("not sent (opted out)", "unsent");
+        if (line.delivery_label) flag(line.delivery_label, "delivery " + line.delivery);
         li.appendChild(meta);
         li.appendChild(el("span", "text", line.text));
         if (line.options.length) li.appendChild(el("span", "options", "Options: " + line.options.join(" · ")));
