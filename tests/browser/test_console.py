@@ -303,8 +303,8 @@ AXE_JS = Path(os.environ.get("AXE_CORE_JS") or ROOT / "web" / "node_modules" / "
 SERIOUS = {"serious", "critical"}
 
 
-@pytest.fixture(scope="module")
-def axe_source() -> str:
+@pytest.fixture(scope="session")
+def axe_source() -> str:  # session scope and first in the test's arguments: a missing axe-core skips at once
     if not AXE_JS.exists():
         pytest.skip(f"axe-core is not installed ({AXE_JS} is missing): run `cd web && npm ci` (web/package.json pins "
                     "it as a development dependency), or point AXE_CORE_JS at an axe.min.js")
@@ -355,7 +355,7 @@ def no_sideways_scrolling(page: Page) -> None:
 
 
 def test_every_console_page_has_no_serious_or_critical_accessibility_violations(
-        browser, servers, staff_login, console_data, axe_source, artifacts):
+        axe_source, browser, servers, staff_login, console_data, artifacts):
     for width, height in ((1280, 800), (390, 844)):
         page = new_page(browser, width, height)
         try:
