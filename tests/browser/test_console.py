@@ -452,3 +452,48 @@ def test_an_sms_number_is_shown_on_purpose_with_a_tel_link_and_the_callbacks_vie
     row = page.locator(f"#callback-{console_data['callback']}")
     expect(row).to_contain_text("Done: nurse")
     expect(row).not_to_contain_text("+16175550166")
+
+
+# Stands in for the browser's Web Audio: counts the tones the console starts (headless chromium plays nothing).
+COUNT_TONES = """
+window.__tones = 0;
+window.AudioContext = class {
+  constructor() { this.state = "running"; this.currentTime = 0; this.destination = {}; }
+  resume() { return Promise.resolve(); }
+  createOscillator() { return {frequency: {}, connect() {}, start() { window.__tones += 1; }, stop() {}}; }
+  createGain() { return {gain: {}, connect() {}}; }
+};
+"""
+
+
+def test_an_optional_sound_plays_for_a_new_urgent_conversation_once_turned_on(browser, servers, staff_login, visitor):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(COUNT_TONES)
+    page = context.new_page()
+    try:
+        sign_in(page, servers, staff_login)
+        toggle = page.get_by_role("checkbox", name=re.compile("Play a sound when a new urgent conversation arrives"))
+        expect(toggle).not_to_be_checked()  # off until someone turns it on
+        toggle.check()
+        page.wait_for_function("() => window.__tones >= 1")  # a sample when it is turned on
+        page.reload()
+        expect(page.get_by_role("checkbox", name=re.compile("Play a sound"))).to_be_checked()  # remembered on this computer
+        before = page.evaluate("() => window.__tones")
+        visitor.say("i took a whole bottle of pills")
+        visitor.read_until("911")
+        expect(page.locator("#urgent-notice")).to_be_visible(timeout=WAIT * 1000)
+        page.wait_for_function(f"() => window.__tones > {before}")
+
+        page.get_by_role("checkbox", name=re.compile("Play a sound")).uncheck()
+        page.locator("#urgent-notice").get_by_role("button", name="Dismiss").click()
+        quiet = page.evaluate("() => window.__tones")
+        second = Visitor(servers["rasa"])
+        try:
+            second.say("i took a whole bottle of pills")
+            second.read_until("911")
+            expect(page.locator("#urgent-notice")).to_be_visible(timeout=WAIT * 1000)
+        finally:
+            second.close()
+        assert page.evaluate("() => window.__tones") == quiet  # turned off: the alert shows, silently
+    finally:
+        context.close()

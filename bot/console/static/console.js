@@ -71,6 +71,44 @@
     seen = new Set(body.dataset.urgentIds.split(" ").filter(Boolean).map(Number));
   }
 
+  // ---------- an optional sound for a new urgent conversation (off until a staff member turns it on) ----------
+  const SOUND_KEY = "console.urgentSound";
+  let audio = null;
+
+  function soundOn() {
+    try { return localStorage.getItem(SOUND_KEY) === "on"; } catch (e) { return false; }
+  }
+
+  function beep() {
+    // Two short tones made in the page (Web Audio): no sound file, nothing loaded from anywhere.
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    try {
+      if (audio === null) audio = new Context();
+      if (audio.state === "suspended") audio.resume();
+      [0, 0.3].forEach(function (offset) {
+        const tone = audio.createOscillator();
+        const volume = audio.createGain();
+        tone.frequency.value = 880;
+        volume.gain.value = 0.2;
+        tone.connect(volume);
+        volume.connect(audio.destination);
+        tone.start(audio.currentTime + offset);
+        tone.stop(audio.currentTime + offset + 0.18);
+      });
+    } catch (e) { /* no sound: the visible alert is still there */ }
+  }
+
+  const soundToggle = document.getElementById("urgent-sound");
+  if (soundToggle) {
+    soundToggle.checked = soundOn();
+    document.getElementById("sound-setting").hidden = false;  // it needs this script to work
+    soundToggle.addEventListener("change", function () {
+      try { localStorage.setItem(SOUND_KEY, soundToggle.checked ? "on" : "off"); } catch (e) { /* private mode */ }
+      if (soundToggle.checked) beep();  // a sample now; the click also lets the browser play it later
+    });
+  }
+
   function announce(fresh) {
     const notice = document.getElementById("urgent-notice");
     notice.replaceChildren();
@@ -88,6 +126,7 @@
     notice.appendChild(document.createTextNode(" "));
     notice.appendChild(dismiss);
     notice.hidden = false;
+    if (soundOn()) beep();
   }
 
   function checkUrgent(queue) {
