@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The web widget's npm modules, pinned by web/package-lock.json (never committed built): socket.io-client,
-# which the Rasa server serves to the widget, and rasa-webchat (a devDependency: only the browser tests load
-# it). Skipped when web/node_modules already matches the lock file. Run by install.sh and install-test-deps.sh.
+# which the Rasa server serves to the widget, and the devDependencies rasa-webchat and axe-core (only the browser
+# tests load them: rasa-webchat from another origin, axe-core injected into the console's pages). Skipped when web/node_modules already matches the lock file. Run by install.sh and install-test-deps.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 

@@ -17,10 +17,12 @@ from sqlalchemy import update
 from bot.console import auth
 from bot.console.app import DB_DOWN, FAILURE_DELAY, create_app
 from bot.console.rasa_api import HANDED_BACK, JOINED, RasaClient, RasaUnavailable
+from bot.storage.callbacks import find_callbacks, reveals_of
 from bot.storage.db import session_scope
 from bot.storage.handoffs import actions_of, get_handoff, request_handoff
 from bot.storage.models import StaffSession, utcnow
-from bot.storage.sms import NOT_TEXTED, set_opted_out
+from bot.storage.screening import save_callback
+from bot.storage.sms import NOT_TEXTED, record_delivery, set_opted_out
 
 PASSWORD = "a long enough password"
 PILLS = "i have the pills in my hand right now"
@@ -33,6 +35,7 @@ class FakeRasa:
     def __init__(self):
         self.calls = []
         self.down = False
+        self.delivery = "sent"  # what the SMS line records for a staff reply by text (None: records nothing)
         self.events = {}
         self.app = web.Application()
         self.app.router.add_get("/conversations/{cid}/tracker", self.tracker)
@@ -58,6 +61,10 @@ class FakeRasa:
         body = await request.json()
         cid = request.match_info["cid"]
         self.calls.append({"cid": cid, "events": body, "query": dict(request.query)})
+        for e in body:  # as the SMS line does when Rasa sends a staff reply through it
+            delivery = (e.get("metadata") or {}).get("delivery")
+            if delivery and self.delivery:
+                record_delivery(delivery, cid, self.delivery)
         self.events.setdefault(cid, []).extend({**e, "timestamp": 1_700_000_000} for e in body)
         return web.json_response({"sender_id": cid})
 
@@ -251,7 +258,8 @@ def test_the_queue_shows_urgent_first_with_waiting_time(staff):
         assert all(h["waiting"] == "under a minute" for h in queue["waiting"])
         assert queue["waiting"][1]["who"] == "[phone …42]"  # SMS numbers are masked in the queue
         page = await (await client.get("/")).text()
-        assert page.index("Imminent") < page.index("Urgent") < page.index("Routine")
+        table = page[page.index('id="waiting-table"'):]  # the filters above it name "Urgent" too
+        assert table.index("Imminent") < table.index("Urgent") < table.index("Routine")
 
     run_console(staff, scenario)
 
@@ -659,3 +667,209 @@ def test_the_risk_models_ask_directly_tier_counts_as_a_risk_message():
     assert (line["risk"], line["risk_flag"]) == (True, "risk signal: suicide, ask directly")
     assert [r["category"] for r in risk_since({"events": [check]}, utcnow() - timedelta(minutes=1))] == ["suicide"]
     assert risk_since({"events": [check]}, utcnow() + timedelta(minutes=1)) == []
+
+
+def _luminance(hex_colour):
+    channels = [int(hex_colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_every_badge_and_flag_has_at_least_aa_contrast():
+    from bot.console.app import HERE
+
+    css = (HERE / "static" / "console.css").read_text()
+    rules = re.findall(r"\.(badge\.[a-z]+|flag(?:\.[a-z]+)?|urgent-notice)\s*\{([^}]*)\}", css)
+    checked = {}
+    for name, body in rules:
+        background = re.search(r"background:\s*(#[0-9a-fA-F]{6})", body)
+        colour = re.search(r"(?<!-)color:\s*(#[0-9a-fA-F]{6})", body)
+        if not background:
+            continue
+        light, dark = sorted((_luminance(background.group(1)), _luminance(colour.group(1) if colour else "#ffffff")))
+        checked[name] = (dark + 0.05) / (light + 0.05)
+    assert {"badge.imminent", "badge.urgent", "badge.optout", "flag"} <= set(checked)
+    assert all(ratio >= 4.5 for ratio in checked.values()), checked
+
+
+def test_no_table_header_is_empty(staff):
+    request_handoff("web-1", "socketio", "asked_for_person", "routine")
+    hid = request_handoff("web-2", "socketio", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        await post(client, f"/handoffs/{hid}/claim")
+        for path in ("/", "/?view=closed", "/?view=mine", "/?tests=1"):
+            page = await (await client.get(path)).text()
+            headers = re.findall(r"<th>(.*?)</th>", page)
+            assert headers and all(re.sub(r"<[^>]+>", "", h).strip() for h in headers), (path, headers)
+
+    run_console(staff, scenario)
+
+
+def test_the_queue_filters_pages_and_searches_and_keeps_test_conversations_out_of_every_live_view(staff):
+    ids = [request_handoff(f"web-{i:03d}", "socketio", "asked_for_person", "routine") for i in range(60)]
+    urgent = request_handoff("web-urgent", "socketio", "risk", "urgent", "suicide")
+    request_handoff("staff-test-shell-0123456789", "preview", "risk", "imminent", "suicide")
+    request_handoff("staff-test-rest-web-000", "rest", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        await post(client, f"/handoffs/{ids[3]}/claim")
+        await post(client, f"/handoffs/{ids[4]}/close", note="Called back, all fine.")
+
+        first = await (await client.get("/api/queue")).json()
+        assert first["total"] == 60 and first["pages"] == 2 and first["shown"] == "1-50 of 60"
+        assert len(first["waiting"]) == 50 and first["waiting"][0]["id"] == urgent
+        assert first["next"] == "/?page=2" and first["previous"] == ""
+        assert first["counts"] == {"open": 60, "waiting": 59, "claimed": 1, "urgent": 1, "mine": 1}
+        second = await (await client.get("/api/queue?page=2")).json()
+        assert len(second["waiting"]) + len(second["claimed"]) == 10 and second["previous"] == "/"
+        assert [h["id"] for h in second["claimed"]] == [ids[3]]
+        assert [h["id"] for h in (await (await client.get("/api/queue?view=urgent")).json())["waiting"]] == [urgent]
+        mine = await (await client.get("/api/queue?view=mine")).json()
+        assert [h["id"] for h in mine["claimed"]] == [ids[3]] and mine["waiting"] == []
+        closed = await (await client.get("/api/queue?view=closed")).json()
+        assert [h["id"] for h in closed["closed"]] == [ids[4]] and closed["waiting"] == []
+        found = await (await client.get("/api/queue?q=web-00")).json()
+        assert sorted(h["id"] for h in found["waiting"] + found["claimed"]) == ids[:4] + ids[5:10]
+        assert (await (await client.get("/api/queue?view=waiting&q=web-003")).json())["total"] == 0
+        # Test conversations: in no live view, search or alert, only on their own page.
+        for view in ("open", "waiting", "urgent", "mine", "closed"):
+            for q in ("", "staff-test", "web-000"):
+                data = await (await client.get(f"/api/queue?view={view}&q={q}")).json()
+                listed = data["waiting"] + data["claimed"] + data["closed"]
+                assert not any(h["id"] > urgent for h in listed), (view, q)
+        assert [h["id"] for h in first["urgent_waiting"]] == [urgent]
+        tests = await (await client.get("/api/queue?tests=1&view=urgent")).json()
+        assert tests["total"] == 1 and tests["waiting"][0]["urgency"] == "imminent"
+        assert [h["id"] for h in tests["urgent_waiting"]] == [urgent]  # the alerts stay live
+
+        page = await (await client.get("/?view=open&q=web-00")).text()
+        assert 'aria-current="page">All open' in page and 'value="web-00"' in page
+        assert "Page 1 of 1: 1-9 of 9" in page and "Next page" not in page
+        page = await (await client.get("/")).text()
+        assert 'href="/?page=2"' in page and "Next page" in page and "Waiting <span" in page
+        page = await (await client.get("/?view=bogus&page=x")).text()  # odd addresses show the first page
+        assert "Page 1 of 2" in page
+
+    run_console(staff, scenario)
+
+
+def test_staff_can_show_an_sms_number_on_purpose_and_each_time_is_recorded(staff, caplog):
+    sms_handoff = request_handoff("+16175550142", "twilio", "risk", "imminent", "overdose")
+    web_handoff = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        page = await (await client.get(f"/handoffs/{sms_handoff}")).text()
+        assert "[phone …42]" in page and "6175550142" not in page and "Show the full number" in page
+        # Like every POST, it needs the session's form token.
+        resp = await client.post(f"/handoffs/{sms_handoff}/reveal-number", data={}, allow_redirects=False)
+        assert resp.status == 403 and reveals_of(handoff_id=sms_handoff) == []
+
+        with caplog.at_level("INFO"):
+            resp = await post(client, f"/handoffs/{sms_handoff}/reveal-number")
+        page = await resp.text()
+        assert resp.status == 200 and 'href="tel:+16175550142"' in page and ">+16175550142</a>" in page
+        (reveal,) = reveals_of(handoff_id=sms_handoff)
+        assert reveal.username == "alice" and reveal.at is not None
+        assert "6175550142" not in caplog.text  # the logs say who showed which handoff's number, not the number
+        assert "alice showed the phone number of handoff" in caplog.text
+
+        # Everywhere else it stays masked; the staff actions say who showed it and when.
+        page = await (await client.get(f"/handoffs/{sms_handoff}")).text()
+        assert "6175550142" not in page and "alice showed the full phone number" in page
+        for path in ("/", "/api/queue", f"/api/handoffs/{sms_handoff}", "/?view=urgent"):
+            assert "6175550142" not in await (await client.get(path)).text(), path
+        # A web chat has no number to show.
+        resp = await post(client, f"/handoffs/{web_handoff}/reveal-number")
+        assert resp.status == 400 and reveals_of(handoff_id=web_handoff) == []
+        assert "Show the full number" not in await (await client.get(f"/handoffs/{web_handoff}")).text()
+
+    run_console(staff, scenario)
+
+
+def test_the_callbacks_view_lists_requests_with_masked_numbers_status_and_a_count_on_the_queue(staff, caplog):
+    first = save_callback("web-aaaaaa111111", "socketio", "+16175550101", "weekday mornings")
+    second = save_callback("+16175550102", "twilio", "+16175550102", "after 5pm <b>please</b>")
+    save_callback("staff-test-shell-0123456789", "preview", "+16175550103", "any time")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        queue = await (await client.get("/")).text()
+        assert re.search(r'Callbacks to do: <span id="callbacks-to-do">2</span>', queue)
+        assert (await (await client.get("/api/queue")).json())["callbacks_to_do"] == 2
+        page = await (await client.get("/callbacks")).text()
+        assert "weekday mornings" in page and "after 5pm &lt;b&gt;please&lt;/b&gt;" in page
+        assert "[phone …01]" in page and "[phone …02]" in page and "5550101" not in page and "5550102" not in page
+        assert "5550103" not in page and "any time" not in page  # a staff test stays out
+        assert page.index(f'id="callback-{first}"') < page.index(f'id="callback-{second}"')
+
+        with caplog.at_level("INFO"):
+            resp = await post(client, f"/callbacks/{second}/reveal-number")
+        page = await resp.text()
+        assert 'href="tel:+16175550102"' in page and "5550101" not in page and "Shown to alice" in page
+        assert "5550102" not in caplog.text
+        assert [r.username for r in reveals_of(callback_id=second)] == ["alice"]
+        page = await (await client.get("/callbacks")).text()
+        assert "5550102" not in page and "Shown to alice" in page
+
+        resp = await post(client, f"/callbacks/{first}/status", status="no_answer")
+        assert resp.status == 303
+        resp = await post(client, f"/callbacks/{second}/status", status="called")
+        resp = await post(client, f"/callbacks/{second}/status", status="lost")
+        assert resp.status == 400
+        resp = await client.post(f"/callbacks/{second}/status", data={"status": "new"}, allow_redirects=False)
+        assert resp.status == 403  # no form token
+        rows = {c.id: c for c in find_callbacks()[0]}
+        assert (rows[first].status, rows[first].status_by) == ("no_answer", "alice")
+        assert rows[second].status == "called"
+        page = await (await client.get("/callbacks")).text()
+        assert "No answer: alice" in page and "Done: alice" in page
+        assert (await (await client.get("/api/queue")).json())["callbacks_to_do"] == 0
+        test_id = max(rows) + 1
+        resp = await post(client, f"/callbacks/{test_id}/reveal-number")
+        assert resp.status == 404  # a staff test's callback is not a live one
+
+    run_console(staff, scenario)
+
+
+def test_each_staff_reply_by_text_shows_whether_it_was_sent_failed_or_not_sent(staff):
+    phone = "+16175550142"
+    sms_handoff = request_handoff(phone, "twilio", "asked_for_person", "routine")
+    web_handoff = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
+        await post(client, f"/handoffs/{sms_handoff}/claim")
+        resp = await post(client, f"/handoffs/{sms_handoff}/reply", text="Hi, this is the admissions team.")
+        assert resp.status == 303
+        rasa.delivery = "failed"
+        resp = await post(client, f"/handoffs/{sms_handoff}/reply", text="Are you still there?")
+        page = await resp.text()
+        assert resp.status == 502 and "the text did not go out" in page and "call them" in page
+        rasa.delivery = "opted_out"  # a STOP that came in just before the reply went
+        resp = await post(client, f"/handoffs/{sms_handoff}/reply", text="Please call us back.")
+        assert resp.status == 502 and "just texted STOP" in await resp.text()
+        rasa.delivery = None  # nothing recorded (an older SMS line): nothing claimed about it
+        await post(client, f"/handoffs/{sms_handoff}/reply", text="One more thing.")
+
+        data = await (await client.get(f"/api/handoffs/{sms_handoff}")).json()
+        staff_lines = [(line["text"], line["delivery_label"], line["not_sent"]) for line in data["transcript"]
+                       if line["who"] == "staff"]
+        assert staff_lines == [("Hi, this is the admissions team.", "sent by text", False),
+                               ("Are you still there?", "text not sent: failed", False),
+                               ("Please call us back.", "", True), ("One more thing.", "", False)]
+        page = await (await client.get(f"/handoffs/{sms_handoff}")).text()
+        assert '<span class="flag delivery sent">sent by text</span>' in page
+        assert '<span class="flag delivery failed">text not sent: failed</span>' in page
+
+        # A web chat reply carries no delivery id: the widget gets exactly what it got before.
+        await post(client, f"/handoffs/{web_handoff}/claim")
+        await post(client, f"/handoffs/{web_handoff}/reply", text="Hello from the team.")
+        (sent,) = [e for call in rasa.calls if call["cid"] == "web-1" for e in call["events"]
+                   if e.get("text") == "Hello from the team."]
+        assert sent["metadata"] == {"staff": True}
+
+    run_console(staff, scenario)

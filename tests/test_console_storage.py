@@ -15,9 +15,13 @@ from bot.console import auth
 from bot.settings import ROOT
 from bot.storage import migrate
 from bot.storage.db import session_scope
-from bot.storage.handoffs import (HandoffConflict, actions_of, claim, claim_started, finish, get_handoff, hand_back,
-                                  open_handoffs, recently_closed, release, request_handoff)
-from bot.storage.models import Handoff, StaffSession, utcnow
+from bot.storage.callbacks import (count_to_do, find_callbacks, last_reveals, record_reveal, reveals_of,
+                                   set_status)
+from bot.storage.handoffs import (HandoffConflict, actions_of, claim, claim_started, find_handoffs, finish,
+                                  get_handoff, hand_back, open_handoffs, queue_counts, recently_closed, release,
+                                  request_handoff, urgent_waiting)
+from bot.storage.models import CallbackRequest, Handoff, NumberReveal, StaffSession, utcnow
+from bot.storage.screening import save_callback
 from bot.tools.purge import purge
 from tests.pg import postgres_url  # noqa: F401  (fixture)
 
@@ -296,3 +300,81 @@ def test_the_migrations_build_exactly_what_the_models_describe(db):
         differences = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_migration_0006_adds_number_reveals_and_callback_status_fields_and_keeps_callbacks(empty_db):
+    migrate.upgrade(empty_db, "0005")
+    engine = create_engine(empty_db, future=True)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO callback_requests (conversation_id, channel, phone, best_time, status, "
+                          "created_at) VALUES ('+16175550142', 'twilio', '+16175550142', 'mornings', 'new', "
+                          "CURRENT_TIMESTAMP)"))
+    engine.dispose()
+    migrate.upgrade(empty_db)
+    names, _ = tables(empty_db)
+    assert {"number_reveals", "message_deliveries"} <= names
+    (kept,) = find_callbacks(url=empty_db)[0]
+    assert (kept.phone, kept.status, kept.status_by) == ("+16175550142", "new", None)
+    migrate.downgrade(empty_db, "0005")
+    engine = create_engine(empty_db, future=True)
+    assert not {"number_reveals", "message_deliveries"} & set(inspect(engine).get_table_names())
+    assert "status_by" not in {c["name"] for c in inspect(engine).get_columns("callback_requests")}
+    engine.dispose()
+
+
+def test_queue_views_filter_page_and_search_and_keep_test_conversations_out(db):
+    ids = [request_handoff(f"web-{i:03d}", "socketio", "asked_for_person", "routine") for i in range(120)]
+    urgent = request_handoff("web-urgent", "socketio", "risk", "imminent", "suicide")
+    request_handoff("staff-test-shell-1", "preview", "risk", "imminent", "suicide")
+    claim(ids[5], "alice")
+    claim(ids[6], "bob")
+    closed = request_handoff("+16175550142", "twilio", "asked_for_person", "routine")
+    claim(closed, "alice")
+    finish(closed, "alice", "closed", "called back")
+
+    first, total = find_handoffs("open", page=1)
+    assert total == 121 and len(first) == 50 and first[0].id == urgent  # urgent first, then longest waiting
+    last, _ = find_handoffs("open", page=3)
+    assert len(last) == 21 and [h.status for h in last[-2:]] == ["claimed", "claimed"]  # waiting before claimed
+    seen = [h.id for p in (1, 2, 3) for h in find_handoffs("open", page=p)[0]]
+    assert len(seen) == len(set(seen)) == 121
+    assert [h.id for h in find_handoffs("urgent")[0]] == [urgent]
+    assert find_handoffs("waiting")[1] == 119
+    assert [h.id for h in find_handoffs("mine", username="alice")[0]] == [ids[5]]
+    assert [h.id for h in find_handoffs("closed")[0]] == [closed]
+    assert [h.id for h in find_handoffs("open", search="web-01")[0]] == ids[10:20]
+    assert [h.id for h in find_handoffs("closed", search="5550142")[0]] == [closed]
+    assert find_handoffs("open", search="%")[1] == 0 and find_handoffs("open", search="_")[1] == 0
+    assert [h.conversation_id for h in find_handoffs("open", tests=True)[0]] == ["staff-test-shell-1"]
+    assert find_handoffs("urgent", search="staff-test")[1] == 0
+    assert [h.id for h in urgent_waiting()] == [urgent]
+    assert queue_counts("alice") == {"open": 121, "waiting": 119, "claimed": 2, "urgent": 1, "mine": 1}
+
+
+def test_callback_status_and_number_reveals_are_recorded_with_who_and_when(db, tmp_path):
+    first = save_callback("web-1", "socketio", "+16175550101", "weekday mornings")
+    second = save_callback("web-2", "socketio", "+16175550102", "after 5pm")
+    save_callback("staff-test-shell-1", "preview", "+16175550103", "any time")
+    assert count_to_do() == 2
+    assert set_status(first, "no_answer", "alice") and not set_status(999, "called", "alice")
+    with pytest.raises(ValueError):
+        set_status(first, "lost", "alice")
+    rows, total = find_callbacks()
+    assert total == 2 and [r.id for r in rows] == [second, first]  # to do first
+    assert (rows[1].status, rows[1].status_by) == ("no_answer", "alice") and rows[1].status_at is not None
+    assert count_to_do() == 1
+
+    hid = request_handoff("+16175550142", "twilio", "risk", "imminent", "overdose")
+    record_reveal("alice", handoff_id=hid)
+    record_reveal("bob", callback_id=first)
+    with pytest.raises(ValueError):
+        record_reveal("bob")
+    assert [(r.username, r.handoff_id) for r in reveals_of(handoff_id=hid)] == [("alice", hid)]
+    assert last_reveals([first, second])[first].username == "bob"
+    # Retention deletes the reveals with their handoff and callback request.
+    with session_scope(db) as s:
+        s.execute(update(Handoff).values(created_at=utcnow() - timedelta(days=100)))
+        s.execute(update(CallbackRequest).values(created_at=utcnow() - timedelta(days=100)))
+    purge(90, db_url=db, tracker_url=f"sqlite:///{tmp_path / 'tracker.db'}")
+    with session_scope(db) as s:
+        assert s.query(NumberReveal).count() == 0

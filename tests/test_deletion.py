@@ -1,6 +1,7 @@
 """'Delete my chat': the project's rows go at once, the transcript after the turn is saved; an open
 urgent handoff stays so a person at risk is still followed up."""
 import asyncio
+import uuid
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
@@ -13,7 +14,7 @@ from bot.channels.guard import deletion_confirmed
 from bot.storage.db import session_scope
 from bot.storage.erase import erase_transcript
 from bot.storage.handoffs import open_handoffs, request_handoff
-from bot.storage.models import CallbackRequest, ScreeningResult
+from bot.storage.models import CallbackRequest, MessageDelivery, ScreeningResult
 from tests.said import rendered
 
 
@@ -21,6 +22,7 @@ def add_rows(url, conversation_id):
     with session_scope(url) as session:
         session.add(ScreeningResult(conversation_id=conversation_id, outcome="iop_may_fit"))
         session.add(CallbackRequest(conversation_id=conversation_id, phone="+16175550142", best_time="mornings"))
+        session.add(MessageDelivery(id=uuid.uuid4().hex, conversation_id=conversation_id, status="sent"))
 
 
 def count(url, table, conversation_id):
@@ -37,8 +39,9 @@ def test_the_action_deletes_this_conversations_rows_and_no_one_elses(project_db,
     tracker = make_tracker("yes, delete it", "affirm", sender="me")
     asyncio.run(ActionDeleteConversation().run(dispatcher, tracker, {}))
     assert "deleted this conversation" in rendered(dispatcher.messages, tracker)[0]["text"]
-    for table in ("screening_results", "callback_requests", "handoffs"):
+    for table in ("screening_results", "callback_requests", "message_deliveries", "handoffs"):
         assert count(project_db, table, "me") == 0
+    assert count(project_db, "message_deliveries", "someone-else") == 1
     assert count(project_db, "screening_results", "someone-else") == 1
     assert count(project_db, "callback_requests", "someone-else") == 1
 

@@ -6,10 +6,10 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.storage.handoffs import open_handoffs, request_handoff
-from bot.storage.models import CallbackRequest, Handoff, ScreeningResult, SmsOptOut
+from bot.storage.models import CallbackRequest, Handoff, MessageDelivery, ScreeningResult, SmsOptOut
 from bot.storage.db import session_scope
 from bot.storage.screening import callbacks, save_callback, save_screening, screenings
-from bot.storage.sms import is_opted_out, set_opted_out
+from bot.storage.sms import deliveries_of, is_opted_out, record_delivery, set_opted_out
 from bot.storage.tracker_store import UrlSQLTrackerStore
 from bot.tools.purge import purge
 
@@ -19,7 +19,7 @@ OLD = NOW - timedelta(days=100)
 
 def age_everything(url, conversation_id, when):
     with session_scope(url) as s:
-        for model in (Handoff, ScreeningResult, CallbackRequest):
+        for model in (Handoff, ScreeningResult, CallbackRequest, MessageDelivery):
             for row in s.query(model).filter_by(conversation_id=conversation_id):
                 row.created_at = when
 
@@ -33,6 +33,7 @@ def test_purge_deletes_old_data_and_keeps_recent_and_opt_outs(project_db, tmp_pa
         request_handoff(conv, "rest", "risk", "urgent", "suicide")
         save_screening(conv, "rest", "iop_may_fit", ["more_than_weekly"], {"frequency": "daily"})
         save_callback(conv, "rest", "+16175550199", "mornings")
+        record_delivery(conv.ljust(32, "0").encode().hex()[:32], conv, "sent")
     age_everything(project_db, "old", OLD)
     set_opted_out("+16175550101", True)
     set_opted_out("+16175550102", False)
@@ -42,8 +43,9 @@ def test_purge_deletes_old_data_and_keeps_recent_and_opt_outs(project_db, tmp_pa
 
     counts = purge(90, now=NOW, tracker_url=tracker_url)
 
-    assert counts == {"handoffs": 1, "screening_results": 1, "callback_requests": 1, "sms_opt_ins": 1, "staff_sessions": 0,
-                      "conversations": 1}
+    assert counts == {"handoffs": 1, "screening_results": 1, "callback_requests": 1, "message_deliveries": 1,
+                      "sms_opt_ins": 1, "staff_sessions": 0, "conversations": 1}
+    assert deliveries_of("old") == {} and list(deliveries_of("new").values()) == ["sent"]
     assert [h.conversation_id for h in open_handoffs()] == ["new"]
     assert [r.conversation_id for r in screenings()] == ["new"] and [c.conversation_id for c in callbacks()] == ["new"]
     assert sorted(asyncio.run(UrlSQLTrackerStore(url=tracker_url).keys())) == ["new"]

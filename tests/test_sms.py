@@ -214,3 +214,34 @@ def test_a_resumed_question_keeps_its_choices_in_the_same_text():
     assert all(formatting.segments(p) <= 2 for p in parts)
     numbered = formatting.render([{"text": "What next?", "buttons": [{"title": "Yes", "payload": "yes"}]}])
     assert formatting.split_sms(answer + " " + numbered)[-1].endswith("What next? Reply with a number: 1) Yes")
+
+
+def test_a_staff_reply_by_text_records_whether_it_was_sent_failed_or_not_sent_to_an_opted_out_number(project_db):
+    import asyncio
+
+    from bot.channels.twilio import SmsOutput, VerifiedTwilioInput
+    from bot.storage.sms import deliveries_of
+
+    channel = VerifiedTwilioInput("AC" + "0" * 32, "sms-token", "+16175550100")
+    texts = []
+
+    async def send_text(to, text):  # Twilio refuses the second reply
+        texts.append((to, text))
+        return text != "Are you there?"
+
+    channel.send_text = send_text
+    output = SmsOutput(channel)
+    phone, ids = "+16175550160", ["a" * 32, "b" * 32, "c" * 32]
+
+    async def scenario():
+        await output.send_response(phone, {"text": "Hi, this is the team.", "staff": True, "delivery": ids[0]})
+        await output.send_response(phone, {"text": "Are you there?", "staff": True, "delivery": ids[1]})
+        await output.send_response(phone, {"text": "The assistant's answer."})  # no delivery id: no record
+        await output.send_response(phone, {"text": "Odd id", "staff": True, "delivery": "../x"})
+        set_opted_out(phone, True)
+        await output.send_response(phone, {"text": "Still there?", "staff": True, "delivery": ids[2]})
+
+    asyncio.run(scenario())
+    assert deliveries_of(phone) == {ids[0]: "sent", ids[1]: "failed", ids[2]: "opted_out"}
+    assert [text for _, text in texts] == ["Hi, this is the team.", "Are you there?", "The assistant's answer.",
+                                          "Odd id"]

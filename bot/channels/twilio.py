@@ -31,7 +31,7 @@ from bot.profile import ProfileError, current_profile
 from bot.sms import formatting
 from bot.sms.keywords import keyword
 from bot.storage.db import StorageError
-from bot.storage.sms import NOT_TEXTED, is_opted_out, set_opted_out
+from bot.storage.sms import DELIVERY, DELIVERY_ID, NOT_TEXTED, is_opted_out, record_delivery, set_opted_out
 
 logger = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -67,13 +67,27 @@ class SmsOutput(OutputChannel):
         except StorageError:
             opted_out = True  # unknown opt-out state: send nothing rather than text someone who said STOP
         text = formatting.render([message], program_name_to_hide())
+        # A staff reply carries a delivery id (the console's): record what became of it, for the console to show.
+        delivery = message.get(DELIVERY)
+        delivery = delivery if isinstance(delivery, str) and DELIVERY_ID.fullmatch(delivery) else None
         if opted_out or not text:
             logger.warning("SMS to %s not sent (opted out or opt-out state unknown)", mask(recipient_id))
+            if delivery and opted_out:
+                await _record_delivery(delivery, recipient_id, "opted_out")
             return
-        await self.channel.send_text(recipient_id, text)
+        sent = await self.channel.send_text(recipient_id, text)
+        if delivery:
+            await _record_delivery(delivery, recipient_id, "failed" if sent is False else "sent")
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text})
+
+
+async def _record_delivery(delivery: str, recipient_id: str, status: str) -> None:
+    try:
+        await asyncio.to_thread(record_delivery, delivery, recipient_id, status)
+    except StorageError as exc:  # the text went (or not) all the same; only the console's record is missing
+        logger.error("could not record the delivery of a staff reply to %s: %s", mask(recipient_id), exc)
 
 
 async def last_buttons(sender: str) -> List[Dict[str, Any]]:
@@ -173,12 +187,16 @@ class VerifiedTwilioInput(InputChannel):
             kwargs["from_"] = self.twilio_number
         self.client().messages.create(**kwargs)
 
-    async def send_text(self, to: str, text: str) -> None:
+    async def send_text(self, to: str, text: str) -> bool:
+        """Texts `text` in parts; True when Twilio accepted every part."""
+        sent = True
         for part in formatting.split_sms(text):
             try:
                 await asyncio.to_thread(self._send_blocking, to, part)
             except Exception as exc:  # the person must not lose the rest of the reply over one failure
                 logger.error("SMS to %s not sent (%s)", mask(to), type(exc).__name__)
+                sent = False
+        return sent
 
     # ---------- receiving ----------
     @staticmethod

@@ -25,7 +25,7 @@ from bot import saved_stories
 from bot.channels.ids import is_test_conversation
 from bot.console import auth, views
 from bot.console.rasa_api import DELIVERING_CHANNELS, RasaClient, RasaUnavailable
-from bot.storage import handoffs, sms
+from bot.storage import callbacks, handoffs, sms
 from bot.storage.db import StorageError
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,12 @@ DB_DOWN = "The console cannot reach its database right now. Try again in a momen
 # A person who texted STOP gets no text at all (bot/channels/twilio.py) until START: say so, and what to do instead.
 OPTED_OUT = ("This person texted STOP at {since}, so no text can reach them until they text START. If a phone "
              "number is on file for them, call them instead.")
+DELIVERY_PROBLEMS = {
+    "failed": "Your reply is in the conversation, but the text did not go out: the SMS service refused it or did not "
+              "answer. Try sending it again in a moment, or call them.",
+    "opted_out": "Your reply is in the conversation, but it was not texted: this number has just texted STOP. If a "
+                 "phone number is on file for them, call them instead.",
+}
 NOTE_AT_RISK = ("The person wrote a risk message at {at}, after this conversation was claimed. Write a note for "
                 "whoever picks it up next: it goes back to the queue as urgent and stays open.")
 
@@ -77,6 +83,10 @@ def create_app(db_url: Optional[str] = None, rasa: Optional[RasaClient] = None) 
     app.router.add_post("/handoffs/{id:\\d+}/hand-back", hand_back)
     app.router.add_post("/handoffs/{id:\\d+}/close", close)
     app.router.add_post("/handoffs/{id:\\d+}/save-test", save_test)
+    app.router.add_post("/handoffs/{id:\\d+}/reveal-number", reveal_handoff_number)
+    app.router.add_get("/callbacks", callbacks_page)
+    app.router.add_post("/callbacks/{id:\\d+}/reveal-number", reveal_callback_number)
+    app.router.add_post("/callbacks/{id:\\d+}/status", callback_status)
     app.router.add_static("/static/", HERE / "static", show_index=False)
     app.on_response_prepare.append(security_headers)
     app.on_startup.append(start_housekeeping)
@@ -248,23 +258,53 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 # ---------- the queue ----------
+VIEW_LABELS = {"open": "All open", "waiting": "Waiting", "urgent": "Urgent", "mine": "Mine", "closed": "Closed"}
+MAX_PAGE = 100_000
+
+
+def queue_params(request: web.Request) -> Dict[str, Any]:
+    """The queue's view, page, search and whether it is the test conversations' queue, from the address."""
+    view = request.query.get("view", "open")
+    try:
+        page = min(MAX_PAGE, max(1, int(request.query.get("page", "1"))))
+    except ValueError:
+        page = 1
+    return {"view": view if view in handoffs.VIEWS else "open", "page": page,
+            "q": request.query.get("q", "").strip()[:handoffs.MAX_SEARCH], "tests": request.query.get("tests") == "1"}
+
+
 async def queue_data(request: web.Request) -> Dict[str, Any]:
     now = datetime.now(timezone.utc)
     zone = views.clinic_zone()
-    tests = request.query.get("tests") == "1"
-    rows = await in_thread(handoffs.open_handoffs, db(request), tests)
+    me = request["staff"].username
+    params = queue_params(request)
+    view, page, q, tests = params["view"], params["page"], params["q"], params["tests"]
+    rows, total = await in_thread(handoffs.find_handoffs, view, me, q, page, handoffs.PAGE_SIZE, tests, db(request))
     opted_out = await in_thread(sms.opted_out_since, [h.conversation_id for h in rows if h.channel == "twilio"],
                                 db(request))
-    return {**views.queue_view(rows, now, zone, opted_out), "me": request["staff"].username, "tests": tests}
+    listed = views.queue_view(rows, now, zone, opted_out)
+    listed["closed"] = [views.handoff_view(h, now, zone) for h in rows if h.status == "closed"]
+    pages = max(1, -(-total // handoffs.PAGE_SIZE))
+    counts = await in_thread(handoffs.queue_counts, me, tests, db(request))
+    # The alerts follow the live urgent conversations nobody has claimed, whatever is shown below them.
+    urgent = [views.handoff_view(h, now, zone) for h in await in_thread(handoffs.urgent_waiting, db(request))]
+    first = (page - 1) * handoffs.PAGE_SIZE + 1 if total else 0
+    return {**listed, "me": me, **params, "total": total, "pages": pages, "counts": counts,
+            "shown": f"{first}-{min(total, page * handoffs.PAGE_SIZE)} of {total}" if total else "none",
+            "previous": views.queue_link(view, page - 1, q, tests) if page > 1 else "",
+            "next": views.queue_link(view, page + 1, q, tests) if page < pages else "",
+            "urgent_waiting": urgent,
+            "callbacks_to_do": await in_thread(callbacks.count_to_do, db(request))}
 
 
 async def queue_page(request: web.Request) -> web.Response:
     data = await queue_data(request)
-    now, zone = datetime.now(timezone.utc), views.clinic_zone()
-    closed = [views.handoff_view(h, now, zone)
-              for h in await in_thread(handoffs.recently_closed, 15, db(request), data["tests"])]
-    urgent_ids = " ".join(str(h["id"]) for h in data["waiting"] if h["urgent"])
-    return render(request, "queue.html", page="queue", queue=data, closed=closed, urgent_ids=urgent_ids)
+    filters = [{"view": v, "label": VIEW_LABELS[v], "count": data["counts"].get(v),
+                "url": views.queue_link(v, 1, data["q"], data["tests"]), "current": v == data["view"]}
+               for v in handoffs.VIEWS]
+    urgent_ids = " ".join(str(h["id"]) for h in data["urgent_waiting"])
+    return render(request, "queue.html", page="queue", queue=data, filters=filters, urgent_ids=urgent_ids,
+                  clear_search=views.queue_link(data["view"], 1, "", data["tests"]))
 
 
 async def queue_api(request: web.Request) -> web.Response:
@@ -295,9 +335,11 @@ async def conversation_data(request: web.Request, row) -> Dict[str, Any]:
     stop_at, since = await opted_out_since(request, row), await claimed_since(request, row)
     data: Dict[str, Any] = {"handoff": views.handoff_view(row, now, zone, stop_at), "transcript": [],
                             "transcript_error": "", "paused": None, "risk_since_claim": False}
+    deliveries = await in_thread(sms.deliveries_of, row.conversation_id, db(request)) if row.channel == "twilio" \
+        else {}
     try:
         tracker = await request.app[RASA].tracker(row.conversation_id)
-        data["transcript"] = views.transcript(tracker, zone, now, since, stop_at)
+        data["transcript"] = views.transcript(tracker, zone, now, since, stop_at, deliveries)
         data["paused"] = bool(tracker.get("paused"))
         data["risk_since_claim"] = bool(views.risk_since(tracker, since))
     except RasaUnavailable as exc:
@@ -306,14 +348,20 @@ async def conversation_data(request: web.Request, row) -> Dict[str, Any]:
 
 
 async def handoff_page(request: web.Request, error_message: str = "", status: int = 200,
-                       draft: str = "", note: str = "", saved: str = "", story_name: str = "") -> web.Response:
+                       draft: str = "", note: str = "", saved: str = "", story_name: str = "",
+                       revealed: str = "") -> web.Response:
+    """`revealed`: the SMS number, when the staff member has just asked to see it (and it was recorded)."""
     row = await load_handoff(request)
     data = await conversation_data(request, row)
     staff: auth.SignedIn = request["staff"]
     actions = await in_thread(handoffs.actions_of, row.id, db(request))
+    reveals = await in_thread(callbacks.reveals_of, row.id, None, db(request))
     zone = views.clinic_zone()
-    history = [{"who": a.username, "what": views.ACTION_LABELS.get(a.action, a.action.replace("_", " ")),
-                "when": views.clock(a.at, zone), "note": a.note or ""} for a in actions if a.action != "reply"]
+    done = sorted([(a.at, a.id, a.username, a.action, a.note) for a in actions if a.action != "reply"] +
+                  [(r.at, r.id, r.username, "reveal_number", None) for r in reveals],
+                  key=lambda item: (handoffs.aware(item[0]), item[1]))
+    history = [{"who": who, "what": views.ACTION_LABELS.get(action, action.replace("_", " ")),
+                "when": views.clock(at, zone), "note": note or ""} for at, _, who, action, note in done]
     # An open handoff shows the latest hand-back note up top: it is for whoever picks the conversation up next.
     open_note = next((h for h in reversed(history) if h["note"]), None) if row.status != "closed" else None
     handoff = data["handoff"]
@@ -322,7 +370,8 @@ async def handoff_page(request: web.Request, error_message: str = "", status: in
                   delivers=row.channel in DELIVERING_CHANNELS, error=error_message, draft=draft, note=note,
                   opted_out_text=OPTED_OUT.format(since=handoff["opted_out_since"]) if handoff["opted_out"] else "",
                   max_reply=MAX_REPLY, max_note=MAX_NOTE, is_test=is_test_conversation(row.conversation_id),
-                  saved=saved, story_name=story_name)
+                  saved=saved, story_name=story_name, revealed=revealed,
+                  revealed_tel=views.tel_link(revealed) if revealed else "")
 
 
 async def handoff_api(request: web.Request) -> web.Response:
@@ -370,11 +419,19 @@ async def reply(request: web.Request) -> web.StreamResponse:
         # The SMS line would drop it silently: refuse it here, where staff can see why.
         since = views.clock(stop_at, views.clinic_zone())
         return await handoff_page(request, "Not sent. " + OPTED_OUT.format(since=since), 409, draft=text)
+    # By text, the SMS line records what became of the reply under this id: the transcript shows it.
+    delivery = secrets.token_hex(16) if row.channel == "twilio" else None
     try:
-        await request.app[RASA].reply(row.conversation_id, text)
+        await request.app[RASA].reply(row.conversation_id, text, delivery)
     except RasaUnavailable as exc:
         return await handoff_page(request, f"Not sent: {exc}", 502, draft=text)
     await in_thread(handoffs.record_action, row.id, me, "reply", db(request))
+    if delivery is not None:
+        # Rasa sends it before it answers the console, so the outcome is known now.
+        outcome = (await in_thread(sms.deliveries_of, row.conversation_id, db(request))).get(delivery)
+        if outcome in DELIVERY_PROBLEMS:
+            return await handoff_page(request, DELIVERY_PROBLEMS[outcome], 502,
+                                      draft=text if outcome == "failed" else "")
     return back_to(row)
 
 
@@ -471,3 +528,71 @@ async def save_test(request: web.Request) -> web.Response:
     logger.info("console: %s saved test conversation %s as %s", request["staff"].username, row.conversation_id,
                 path.name)
     return await handoff_page(request, saved=f"Saved as tests/stories/saved/{path.name}: make test runs it.")
+
+
+# ---------- phone numbers, shown on purpose ----------
+async def reveal_handoff_number(request: web.Request) -> web.Response:
+    """Shows an SMS conversation's full number to the staff member who asked, once, with a tel: link, and
+    records who and when. The number is never stored in the page's address, the logs or any other view."""
+    row = await load_handoff(request)
+    if row.channel != "twilio":
+        return await handoff_page(request, "Only a conversation by text message has a phone number to show.", 400)
+    me = request["staff"].username
+    await in_thread(callbacks.record_reveal, me, row.id, None, db(request))
+    logger.info("console: %s showed the phone number of handoff %s", me, row.id)
+    return await handoff_page(request, revealed=views.phone_of(row.conversation_id))
+
+
+# ---------- callbacks ----------
+async def load_callback(request: web.Request):
+    row = await in_thread(callbacks.get_callback, int(request.match_info["id"]), db(request))
+    if row is None or is_test_conversation(row.conversation_id):
+        raise web.HTTPNotFound()
+    return row
+
+
+def page_number(value: Any) -> int:
+    try:
+        return min(MAX_PAGE, max(1, int(str(value or "1"))))
+    except ValueError:
+        return 1
+
+
+async def callbacks_page(request: web.Request, revealed: Optional[Dict[int, str]] = None,
+                         message: str = "", status: int = 200, page: Optional[int] = None) -> web.Response:
+    page = page or page_number(request.query.get("page"))
+    rows, total = await in_thread(callbacks.find_callbacks, page, callbacks.PAGE_SIZE, db(request))
+    now, zone = datetime.now(timezone.utc), views.clinic_zone()
+    last = await in_thread(callbacks.last_reveals, [c.id for c in rows], db(request))
+    revealed = revealed or {}
+    items = [views.callback_view(c, now, zone, last.get(c.id), revealed.get(c.id)) for c in rows]
+    pages = max(1, -(-total // callbacks.PAGE_SIZE))
+    to_do = await in_thread(callbacks.count_to_do, db(request))
+    return render(request, "callbacks.html", status=status, page="callbacks", callbacks=items, to_do=to_do,
+                  total=total, page_number=page, pages=pages, message=message,
+                  statuses=list(views.CALLBACK_STATUS_LABELS.items()),
+                  previous=f"/callbacks?page={page - 1}" if page > 1 else "",
+                  next=f"/callbacks?page={page + 1}" if page < pages else "")
+
+
+async def reveal_callback_number(request: web.Request) -> web.Response:
+    row = await load_callback(request)
+    me = request["staff"].username
+    await in_thread(callbacks.record_reveal, me, None, row.id, db(request))
+    logger.info("console: %s showed the phone number of callback request %s", me, row.id)
+    return await callbacks_page(request, revealed={row.id: row.phone},
+                                page=page_number((await request.post()).get("page")))
+
+
+async def callback_status(request: web.Request) -> web.StreamResponse:
+    row = await load_callback(request)
+    wanted = str((await request.post()).get("status") or "")
+    if wanted not in views.CALLBACK_STATUS_LABELS:
+        return await callbacks_page(request, message="Choose to do, done or no answer.", status=400,
+                                    page=page_number((await request.post()).get("page")))
+    me = request["staff"].username
+    if not await in_thread(callbacks.set_status, row.id, wanted, me, db(request)):
+        raise web.HTTPNotFound()
+    logger.info("console: %s marked callback request %s %s", me, row.id, wanted)
+    page = page_number((await request.post()).get("page"))
+    return redirect(f"/callbacks?page={page}" if page > 1 else "/callbacks")

@@ -18,7 +18,7 @@ import aiohttp
 from yarl import URL
 
 from bot import wording
-from bot.storage.sms import NOT_TEXTED
+from bot.storage.sms import DELIVERY, NOT_TEXTED
 
 logger = logging.getLogger(__name__)
 
@@ -107,10 +107,11 @@ class RasaClient:
     async def take_over(self, conversation_id: str, not_texted: bool = False) -> None:
         await self.append(conversation_id, [{"event": "pause"}, _notice(JOINED, not_texted)], send=True)
 
-    async def reply(self, conversation_id: str, text: str) -> None:
+    async def reply(self, conversation_id: str, text: str, delivery: Optional[str] = None) -> None:
+        """`delivery`: an id under which the SMS line records what became of the text (bot.storage.sms.DELIVERY)."""
         # Pause again first: Rasa starts a new, unpaused session after a long silence, and the assistant
         # must not talk over a staff member who still has the conversation.
-        await self.append(conversation_id, [{"event": "pause"}, _staff_message(text)], send=True)
+        await self.append(conversation_id, [{"event": "pause"}, _staff_message(text, delivery)], send=True)
 
     async def hand_back(self, conversation_id: str, not_texted: bool = False) -> None:
         # A person from the team has judged the conversation: the crisis follow-up (crisis_followup_form),
@@ -125,9 +126,10 @@ END_CRISIS_FOLLOW_UP = [{"event": "active_loop", "name": None},
                         {"event": "slot", "name": "crisis_safety", "value": "staff"}]
 
 
-def _staff_message(text: str) -> Dict[str, Any]:
-    # Rasa copies a bot event's metadata into what the channel receives: only a flag, never a name.
-    return {"event": "bot", "text": text, "metadata": {"staff": True}}
+def _staff_message(text: str, delivery: Optional[str] = None) -> Dict[str, Any]:
+    # Rasa copies a bot event's metadata into what the channel receives: only a flag (and, by text, the delivery
+    # id the SMS line records its outcome under), never a name.
+    return {"event": "bot", "text": text, "metadata": {"staff": True, **({DELIVERY: delivery} if delivery else {})}}
 
 
 def _notice(text: str, not_texted: bool = False) -> Dict[str, Any]:

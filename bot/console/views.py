@@ -7,19 +7,21 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from bot.privacy import mask
 from bot.storage.handoffs import aware
 from bot.storage.models import Handoff
-from bot.storage.sms import NOT_TEXTED
+from bot.storage.sms import DELIVERY, NOT_TEXTED
 
 CHANNELS = {"socketio": "Web chat", "twilio": "SMS", "rest": "REST (testing)", "cmdline": "rasa shell"}
 REASONS = {"risk": "Risk signal", "asked_for_person": "Asked for a person", "not_understood": "Not understood"}
 URGENCY_LABELS = {"imminent": "Imminent", "urgent": "Urgent", "routine": "Routine"}
 URGENT = {"imminent", "urgent"}
 RESOLUTION_LABELS = {"handed_back": "Handed back to the assistant", "closed": "Closed"}
-ACTION_LABELS = {"requeue": "handed back after a risk message: kept in the queue"}
+ACTION_LABELS = {"requeue": "handed back after a risk message: kept in the queue",
+                 "reveal_number": "showed the full phone number"}
 MAX_EVENTS = 400
 
 
@@ -69,7 +71,7 @@ def handoff_view(h: Handoff, now: datetime, zone: ZoneInfo,
         "channel": h.channel,
         "channel_label": CHANNELS.get(h.channel, h.channel),
         # SMS conversations are phone numbers: the queue shows them masked.
-        "who": mask(h.conversation_id) if h.channel == "twilio" else f"visitor …{h.conversation_id[-6:]}",
+        "who": who_of(h.conversation_id, h.channel),
         "waiting": waited(h.created_at, now),
         "waiting_seconds": max(0, int((now - aware(h.created_at)).total_seconds())),
         "since": clock(h.created_at, zone, now),
@@ -92,6 +94,55 @@ def queue_view(handoffs: Iterable[Handoff], now: datetime, zone: ZoneInfo,
              for h in handoffs]
     return {"waiting": [v for v in views if v["status"] == "waiting"],
             "claimed": [v for v in views if v["status"] == "claimed"]}
+
+
+def queue_link(view: str = "open", page: int = 1, q: str = "", tests: bool = False) -> str:
+    """The queue page's address for a view, page and search (the defaults left out)."""
+    params = {k: v for k, v in (("tests", "1" if tests else ""), ("view", "" if view == "open" else view),
+                                ("q", q), ("page", str(page) if page > 1 else "")) if v}
+    return "/" + ("?" + urlencode(params) if params else "")
+
+
+# What became of a staff reply sent by text (opted_out is shown by the "not sent (opted out)" flag).
+DELIVERY_LABELS = {"sent": "sent by text", "failed": "text not sent: failed"}
+CALLBACK_STATUS_LABELS = {"new": "To do", "called": "Done", "no_answer": "No answer"}
+
+
+def phone_of(conversation_id: str) -> str:
+    """An SMS conversation's phone number (its id, as Twilio gives the sender: "+16175550142" or
+    "whatsapp:+16175550142")."""
+    return conversation_id.split(":", 1)[1] if conversation_id.startswith("whatsapp:") else conversation_id
+
+
+def tel_link(phone: str) -> str:
+    return "tel:" + "".join(ch for ch in phone if ch.isdigit() or ch == "+")
+
+
+def who_of(conversation_id: str, channel: str) -> str:
+    return mask(phone_of(conversation_id)) if channel == "twilio" else f"visitor …{conversation_id[-6:]}"
+
+
+def callback_view(c: Any, now: datetime, zone: ZoneInfo, reveal: Any = None,
+                  number: Optional[str] = None) -> Dict[str, Any]:
+    """A callback request as the console lists it; `number` only when a staff member has just asked to see it
+    (the reveal is recorded), masked otherwise."""
+    return {
+        "id": c.id,
+        "asked": clock(c.created_at, zone, now),
+        "asked_ago": waited(c.created_at, now),
+        "channel_label": CHANNELS.get(c.channel, c.channel),
+        "who": who_of(c.conversation_id, c.channel),
+        "masked": mask(c.phone),
+        "number": number or "",
+        "tel": tel_link(number) if number else "",
+        "best_time": c.best_time,
+        "status": c.status,
+        "status_label": CALLBACK_STATUS_LABELS.get(c.status, c.status),
+        "status_by": c.status_by or "",
+        "status_at": clock(c.status_at, zone, now) if c.status_at else "",
+        "revealed_by": reveal.username if reveal is not None else "",
+        "revealed_at": clock(reveal.at, zone, now) if reveal is not None else "",
+    }
 
 
 def risk_of(event: Dict[str, Any]) -> Optional[Dict[str, str]]:
@@ -133,14 +184,17 @@ def risk_flag(risk: Dict[str, str]) -> str:
 
 def transcript(tracker: Dict[str, Any], zone: ZoneInfo, now: Optional[datetime] = None,
                claimed_since: Optional[datetime] = None,
-               opted_out_since: Optional[datetime] = None) -> List[Dict[str, Any]]:
+               opted_out_since: Optional[datetime] = None,
+               deliveries: Optional[Dict[str, str]] = None) -> List[Dict[str, Any]]:
     """The person's and the assistant's messages, staff replies and take-overs, oldest first.
 
     A risk message is flagged with its category and urgency, and as "since the claim" when it came after
     `claimed_since`. On SMS, what the line never texted is marked not sent: a turn whose message arrived while
     the number was opted out, and console notices flagged when they were made (NOT_TEXTED); and a line shows
     when the number texted STOP (`opted_out_since`, if it is opted out now: the STOP itself never reaches the
-    assistant, so it is not among the events)."""
+    assistant, so it is not among the events). A staff reply sent by text shows what became of it (`deliveries`:
+    the SMS line's record, by the delivery id in the reply's metadata): sent, failed, or not sent (opted out)."""
+    deliveries = deliveries or {}
     lines: List[Dict[str, Any]] = []
     paused = False  # each staff reply pauses again (see rasa_api.reply): show only the changes
     turn_not_texted = False  # the latest person's message came while their number was opted out
@@ -163,7 +217,9 @@ def transcript(tracker: Dict[str, Any], zone: ZoneInfo, now: Optional[datetime] 
             data = event.get("data") or {}
             options = [str(b.get("title") or "") for b in data.get("buttons") or [] if isinstance(b, dict)]
             if meta.get("staff"):
-                line = {"who": "staff", "label": "Staff"}
+                outcome = deliveries.get(str(meta.get(DELIVERY) or ""), "")
+                line = {"who": "staff", "label": "Staff", "delivery": outcome,
+                        "delivery_label": DELIVERY_LABELS.get(outcome, "")}
             elif meta.get("console_notice"):
                 line = {"who": "notice", "label": "Console"}
             else:
@@ -174,6 +230,8 @@ def transcript(tracker: Dict[str, Any], zone: ZoneInfo, now: Optional[datetime] 
             line.update(text=str(event.get("text") or ""), options=options,
                         crisis=bool(custom.get("escalation")),
                         not_sent=bool(meta.get(NOT_TEXTED)) if by_console else turn_not_texted)
+            if line.get("delivery") == "opted_out":
+                line["not_sent"], line["delivery_label"] = True, ""  # the "not sent (opted out)" flag says it
             if not line["text"] and not options:
                 continue
         elif kind == "pause":
@@ -203,7 +261,8 @@ def _stop_line(at: datetime, zone: ZoneInfo, now: Optional[datetime]) -> Dict[st
 
 def _with_defaults(line: Dict[str, Any], time: str) -> Dict[str, Any]:
     for key, value in (("risk", False), ("risk_flag", ""), ("since_claim", False), ("options", []),
-                       ("crisis", False), ("not_sent", False), ("opted_out", False)):
+                       ("crisis", False), ("not_sent", False), ("opted_out", False),
+                       ("delivery", ""), ("delivery_label", "")):
         line.setdefault(key, value)
     line["time"] = time
     return line

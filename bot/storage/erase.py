@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot.settings import tracker_database_url
 from bot.storage.db import StorageError, session_scope
-from bot.storage.models import CallbackRequest, Handoff, ScreeningResult
+from bot.storage.models import CallbackRequest, Handoff, MessageDelivery, ScreeningResult
 
 DELETE_ACTION = "action_delete_conversation"
 
@@ -24,7 +24,8 @@ def erase_project_rows(conversation_id: str, url: Optional[str] = None) -> Dict[
         with session_scope(url) as session:
             counts = {name: session.execute(delete(model).where(model.conversation_id == conversation_id)).rowcount
                       for name, model in (("screening_results", ScreeningResult),
-                                          ("callback_requests", CallbackRequest))}
+                                          ("callback_requests", CallbackRequest),
+                                          ("message_deliveries", MessageDelivery))}
             counts["handoffs"] = session.execute(
                 delete(Handoff).where(Handoff.conversation_id == conversation_id,
                                       (Handoff.status == "closed") | (Handoff.urgency == "routine"))).rowcount

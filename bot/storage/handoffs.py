@@ -8,7 +8,7 @@ status it expects, so two staff members can never both claim the same conversati
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from sqlalchemy import case, func, select, update
 
@@ -72,6 +72,83 @@ def open_handoffs(url: Optional[str] = None, tests: bool = False) -> List[Handof
     except Exception as exc:
         raise StorageError(f"could not read the handoff queue ({type(exc).__name__})") from exc
     return sorted(rows, key=lambda h: (_RANK.get(h.urgency, 99), aware(h.created_at)))
+
+
+# The queue's views: every open handoff, the waiting ones, the urgent open ones, those the signed-in staff member
+# has, and the closed ones (newest first).
+VIEWS = ("open", "waiting", "urgent", "mine", "closed")
+PAGE_SIZE = 50
+MAX_SEARCH = 100
+
+
+def find_handoffs(view: str = "open", username: str = "", search: str = "", page: int = 1,
+                  per_page: int = PAGE_SIZE, tests: bool = False, url: Optional[str] = None
+                  ) -> Tuple[List[Handoff], int]:
+    """One page of a queue view, and how many handoffs the whole view holds. Open views list waiting before
+    claimed, then most urgent, then longest waiting; closed ones the latest closed first. `search` keeps the
+    conversation ids that contain it. Live conversations only, or with `tests` the staff shell's."""
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r}")
+    conditions = [_tests_only(tests)]
+    if view == "closed":
+        conditions.append(Handoff.status == "closed")
+        order = (Handoff.closed_at.desc(), Handoff.id.desc())
+    else:
+        conditions.append(Handoff.status != "closed")
+        if view == "waiting":
+            conditions.append(Handoff.status == "waiting")
+        elif view == "urgent":
+            conditions.append(Handoff.urgency.in_(("imminent", "urgent")))
+        elif view == "mine":
+            conditions += [Handoff.status == "claimed", Handoff.claimed_by == username]
+        order = (case((Handoff.status == "waiting", 0), else_=1), case(_RANK, value=Handoff.urgency, else_=99),
+                 Handoff.created_at, Handoff.id)
+    search = (search or "").strip()[:MAX_SEARCH]
+    if search:
+        escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(Handoff.conversation_id.like(f"%{escaped}%", escape="\\"))
+    page, per_page = max(1, page), max(1, per_page)
+    try:
+        with session_scope(url) as session:
+            total = session.execute(select(func.count(Handoff.id)).where(*conditions)).scalar() or 0
+            rows = list(session.execute(select(Handoff).where(*conditions).order_by(*order)
+                                        .offset((page - 1) * per_page).limit(per_page)).scalars())
+    except Exception as exc:
+        raise StorageError(f"could not read the handoff queue ({type(exc).__name__})") from exc
+    return rows, total
+
+
+def queue_counts(username: str = "", tests: bool = False, url: Optional[str] = None) -> dict:
+    """How many handoffs each open view holds (live ones, or with `tests` the staff shell's)."""
+    urgent = Handoff.urgency.in_(("imminent", "urgent"))
+    try:
+        with session_scope(url) as session:
+            rows = session.execute(
+                select(Handoff.status, urgent, Handoff.claimed_by == username, func.count(Handoff.id))
+                .where(Handoff.status != "closed", _tests_only(tests))
+                .group_by(Handoff.status, urgent, Handoff.claimed_by == username)).all()
+    except Exception as exc:
+        raise StorageError(f"could not read the handoff queue ({type(exc).__name__})") from exc
+    counts = {"open": 0, "waiting": 0, "claimed": 0, "urgent": 0, "mine": 0}
+    for status, is_urgent, is_mine, n in rows:
+        counts["open"] += n
+        counts[status] = counts.get(status, 0) + n
+        counts["urgent"] += n if is_urgent else 0
+        counts["mine"] += n if status == "claimed" and is_mine else 0
+    return counts
+
+
+def urgent_waiting(url: Optional[str] = None, limit: int = 200) -> List[Handoff]:
+    """The live urgent conversations nobody has claimed yet, most urgent and oldest first: the console's
+    alerts follow these, whatever view or page a staff member is looking at."""
+    try:
+        with session_scope(url) as session:
+            rows = session.execute(select(Handoff).where(
+                Handoff.status == "waiting", Handoff.urgency.in_(("imminent", "urgent")), _tests_only(False))
+                .order_by(case(_RANK, value=Handoff.urgency, else_=99), Handoff.created_at).limit(limit)).scalars()
+            return list(rows)
+    except Exception as exc:
+        raise StorageError(f"could not read the handoff queue ({type(exc).__name__})") from exc
 
 
 def recently_closed(limit: int = 20, url: Optional[str] = None, tests: bool = False) -> List[Handoff]:

@@ -12,6 +12,9 @@ URGENCIES = ("imminent", "urgent", "routine")
 HANDOFF_STATUSES = ("waiting", "claimed", "closed")
 # How a handoff ended: a staff member gave the conversation back to the assistant, or closed it with a note.
 RESOLUTIONS = ("handed_back", "closed")
+# A callback request is to do ("new") until staff mark it done ("called") or that nobody answered ("no_answer").
+CALLBACK_STATUSES = ("new", "called", "no_answer")
+DELIVERY_STATUSES = ("sent", "failed", "opted_out")
 
 
 def utcnow() -> datetime:
@@ -65,8 +68,11 @@ class CallbackRequest(Base):
     phone = Column(String(32), nullable=False)  # E.164, e.g. +16175550142
     best_time = Column(String(120), nullable=False)
     screening_outcome = Column(String(32), nullable=True)
-    status = Column(String(16), nullable=False, default="new", index=True)  # new, called, closed
+    status = Column(String(16), nullable=False, default="new", index=True)  # one of CALLBACK_STATUSES
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    # The staff member who last changed the status in the console, and when.
+    status_by = Column(String(64), nullable=True)
+    status_at = Column(DateTime(timezone=True), nullable=True)
 
 
 class SmsOptOut(Base):
@@ -77,6 +83,20 @@ class SmsOptOut(Base):
     phone = Column(String(32), primary_key=True)  # E.164
     opted_out = Column(Integer, nullable=False, default=1)  # 1 while opted out, 0 after START
     updated_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow, index=True)
+
+
+class MessageDelivery(Base):
+    """What became of a staff reply sent by text (the SMS line records it as it sends): sent (Twilio accepted
+    every part), failed (Twilio refused or did not answer), or opted_out (not sent: the number texted STOP).
+    "sent" is Twilio's acceptance, not the phone's receipt (that needs Twilio's status callbacks)."""
+
+    __tablename__ = "message_deliveries"
+
+    id = Column(String(32), primary_key=True)  # the delivery id the console put in the message's metadata
+    conversation_id = Column(String(255), nullable=False, index=True)
+    channel = Column(String(64), nullable=False, default="twilio")
+    status = Column(String(16), nullable=False)  # one of DELIVERY_STATUSES
+    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow, index=True)
 
 
 class StaffUser(Base):
@@ -119,3 +139,17 @@ class StaffAction(Base):
     # The staff member's note for whoever comes next, when the handoff stays open (a requeue); a closing note
     # is the handoff's own.
     note = Column(Text, nullable=True)
+
+
+class NumberReveal(Base):
+    """A staff member showed a person's full phone number in the console (an SMS conversation's, or a callback
+    request's): who, when, and for which handoff or callback. Numbers are masked everywhere else. Deleted with
+    its handoff or callback request (retention, "delete my chat")."""
+
+    __tablename__ = "number_reveals"
+
+    id = Column(Integer, primary_key=True)
+    username = Column(String(64), nullable=False)  # kept as text: the record outlives a removed account
+    at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=True, index=True)
+    callback_id = Column(Integer, ForeignKey("callback_requests.id", ondelete="CASCADE"), nullable=True, index=True)

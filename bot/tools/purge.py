@@ -22,7 +22,7 @@ from bot.profile import ProfileError, current_profile
 from bot.settings import tracker_database_url
 from bot.storage.db import session_scope
 from bot.storage.erase import delete_events
-from bot.storage.models import CallbackRequest, Handoff, ScreeningResult, SmsOptOut
+from bot.storage.models import CallbackRequest, Handoff, MessageDelivery, ScreeningResult, SmsOptOut
 
 
 TEST_RETENTION = timedelta(days=1)
@@ -36,7 +36,7 @@ def purge(retention_days: int, now: Optional[datetime] = None, db_url: Optional[
     counts: Dict[str, int] = {}
     with session_scope(db_url) as session:
         for name, model in (("handoffs", Handoff), ("screening_results", ScreeningResult),
-                            ("callback_requests", CallbackRequest)):
+                            ("callback_requests", CallbackRequest), ("message_deliveries", MessageDelivery)):
             test = and_(model.conversation_id.like(f"{TEST_PREFIX}%"), model.created_at < test_cutoff)
             counts[name] = session.execute(delete(model).where(or_(model.created_at < cutoff, test))
                                            .execution_options(synchronize_session=False)).rowcount

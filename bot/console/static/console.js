@@ -71,6 +71,44 @@
     seen = new Set(body.dataset.urgentIds.split(" ").filter(Boolean).map(Number));
   }
 
+  // ---------- an optional sound for a new urgent conversation (off until a staff member turns it on) ----------
+  const SOUND_KEY = "console.urgentSound";
+  let audio = null;
+
+  function soundOn() {
+    try { return localStorage.getItem(SOUND_KEY) === "on"; } catch (e) { return false; }
+  }
+
+  function beep() {
+    // Two short tones made in the page (Web Audio): no sound file, nothing loaded from anywhere.
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    try {
+      if (audio === null) audio = new Context();
+      if (audio.state === "suspended") audio.resume();
+      [0, 0.3].forEach(function (offset) {
+        const tone = audio.createOscillator();
+        const volume = audio.createGain();
+        tone.frequency.value = 880;
+        volume.gain.value = 0.2;
+        tone.connect(volume);
+        volume.connect(audio.destination);
+        tone.start(audio.currentTime + offset);
+        tone.stop(audio.currentTime + offset + 0.18);
+      });
+    } catch (e) { /* no sound: the visible alert is still there */ }
+  }
+
+  const soundToggle = document.getElementById("urgent-sound");
+  if (soundToggle) {
+    soundToggle.checked = soundOn();
+    document.getElementById("sound-setting").hidden = false;  // it needs this script to work
+    soundToggle.addEventListener("change", function () {
+      try { localStorage.setItem(SOUND_KEY, soundToggle.checked ? "on" : "off"); } catch (e) { /* private mode */ }
+      if (soundToggle.checked) beep();  // a sample now; the click also lets the browser play it later
+    });
+  }
+
   function announce(fresh) {
     const notice = document.getElementById("urgent-notice");
     notice.replaceChildren();
@@ -88,10 +126,12 @@
     notice.appendChild(document.createTextNode(" "));
     notice.appendChild(dismiss);
     notice.hidden = false;
+    if (soundOn()) beep();
   }
 
   function checkUrgent(queue) {
-    const urgent = queue.waiting.filter(function (h) { return h.urgent; });
+    // Every live urgent conversation nobody has claimed, whatever view, search or page is shown.
+    const urgent = queue.urgent_waiting;
     const ids = urgent.map(function (h) { return h.id; });
     if (seen !== null) {
       const fresh = urgent.filter(function (h) { return !seen.has(h.id); });
@@ -104,17 +144,23 @@
   }
 
   // ---------- the queue page ----------
-  function cell(row, text, className) {
+  function cell(row, text, label, className) {
     const td = el("td", className || "", text);
+    if (label) td.dataset.label = label;
     row.appendChild(td);
     return td;
   }
 
-  function renderTable(tableId, countId, rows, withStaff, emptyText) {
+  function setText(id, text) {
+    const node = document.getElementById(id);
+    if (node && node.textContent !== text) node.textContent = text;
+  }
+
+  function renderTable(tableId, countId, count, rows, withStaff, emptyText) {
     const tbody = document.querySelector("#" + tableId + " tbody");
     if (!tbody) return;
     tbody.replaceChildren();
-    document.getElementById(countId).textContent = "(" + rows.length + ")";
+    setText(countId, "(" + count + ")");
     if (!rows.length) {
       const tr = el("tr", "empty");
       cell(tr, emptyText).colSpan = withStaff ? 7 : 6;
@@ -123,30 +169,35 @@
     }
     rows.forEach(function (h) {
       const tr = el("tr", "urgency-" + h.urgency);
-      cell(tr, "").appendChild(el("span", "badge " + h.urgency, h.urgency_label));
-      cell(tr, h.reason + (h.category ? " (" + h.category + ")" : ""));
-      const channel = cell(tr, h.channel_label);
+      cell(tr, "", "Urgency").appendChild(el("span", "badge " + h.urgency, h.urgency_label));
+      cell(tr, h.reason + (h.category ? " (" + h.category + ")" : ""), "Why");
+      const channel = cell(tr, h.channel_label, "Channel");
       if (h.opted_out) {
         channel.appendChild(document.createTextNode(" "));
         channel.appendChild(el("span", "badge optout", "opted out of texts"));
       }
-      cell(tr, h.who);
-      if (withStaff) cell(tr, h.claimed_by);
-      cell(tr, h.waiting);
-      cell(tr, "").appendChild(link(h.url, "Open"));
+      cell(tr, h.who, "Who");
+      if (withStaff) cell(tr, h.claimed_by, "Staff");
+      cell(tr, h.waiting, withStaff ? "Open for" : "Waiting");
+      cell(tr, "", "", "open").appendChild(link(h.url, "Open"));
       tbody.appendChild(tr);
     });
   }
 
-  // The alerts always follow the live queue; the staff shell's test conversations have a page of their own.
-  const TESTS = new URLSearchParams(window.location.search).get("tests") === "1";
+  // The alerts always follow the live queue (urgent_waiting); the tables follow this page's own view, search and
+  // page, the staff shell's test conversations included when this is their page.
   every(QUEUE_EVERY_MS, async function () {
-    const queue = await getJSON("/api/queue");
+    const queue = await getJSON("/api/queue" + (page === "queue" ? window.location.search : ""));
     checkUrgent(queue);
-    if (page === "queue") {
-      const shown = TESTS ? await getJSON("/api/queue?tests=1") : queue;
-      renderTable("waiting-table", "waiting-count", shown.waiting, false, "Nobody is waiting.");
-      renderTable("claimed-table", "claimed-count", shown.claimed, true, "No conversation is with staff.");
+    if (page === "queue" && queue.view !== "closed") {
+      const searching = queue.q !== "";
+      renderTable("waiting-table", "waiting-count", queue.counts.waiting, queue.waiting, false,
+        searching ? "No waiting conversation matches." : "Nobody is waiting.");
+      renderTable("claimed-table", "claimed-count", queue.view === "mine" ? queue.counts.mine : queue.counts.claimed,
+        queue.claimed, true, searching ? "No conversation with staff matches." :
+          queue.view === "mine" ? "You have no conversation right now." : "No conversation is with staff.");
+      setText("pager-text", "Page " + queue.page + " of " + queue.pages + ": " + queue.shown);
+      setText("callbacks-to-do", String(queue.callbacks_to_do));
     }
   });
 
@@ -174,6 +225,7 @@
         if (line.since_claim) flag("since the claim");
         if (line.crisis) flag("crisis resources");
         if (line.not_sent) flag("not sent (opted out)", "unsent");
+        if (line.delivery_label) flag(line.delivery_label, "delivery " + line.delivery);
         li.appendChild(meta);
         li.appendChild(el("span", "text", line.text));
         if (line.options.length) li.appendChild(el("span", "options", "Options: " + line.options.join(" · ")));
