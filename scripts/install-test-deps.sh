@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 # Here too: `make install` runs again only when requirements.lock or install.sh changes, not web/'s lock file.
-scripts/install-web.sh || exit 1
+scripts/install-web.sh all || exit 1
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || need+=(postgresql)

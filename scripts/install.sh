@@ -18,5 +18,5 @@ if ! .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requ
   exit 1
 fi
 
-scripts/install-web.sh || exit 1
+scripts/install-web.sh runtime || exit 1
 touch .venv/.installed
