@@ -82,7 +82,7 @@ browser: train migrate test-deps
 	@$(PY) -m pytest -q tests/browser
 
 conversation-test: train
-	@$(RASA) test core --stories tests/stories --model "$$(cat models/CURRENT)" \
+	@$(PY) -m bot.rasa_cli test core --stories tests/stories --model "$$(cat models/CURRENT)" \
 		--endpoints endpoints.yml --fail-on-prediction-errors --out results/core --no-plot
 
 nlu-test: train
