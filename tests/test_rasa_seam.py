@@ -57,6 +57,17 @@ def test_the_seam_classes_refuse_another_rasa_version_when_built(monkeypatch, tm
         UrlSQLTrackerStore(url=f"sqlite:///{tmp_path / 'tracker.db'}")
 
 
+def test_the_rasa_command_stops_with_the_reason_on_another_version(monkeypatch, capsys):
+    from rasa import version
+
+    from bot.rasa_cli import run_rasa
+
+    monkeypatch.setattr(rasa_seam, "_installed", False)
+    monkeypatch.setattr(version, "__version__", "3.6.20")
+    assert run_rasa(["run", "--help"]) == 2  # Rasa itself is never started
+    assert "error: Rasa 3.6.20 is installed" in capsys.readouterr().err
+
+
 def test_the_pinned_version_is_the_one_in_requirements():
     assert f"rasa[spacy]=={rasa_seam.RASA_VERSION}" in (ROOT / "requirements.in").read_text()
     assert f"\nrasa=={rasa_seam.RASA_VERSION}\n" in (ROOT / "requirements.lock").read_text()
@@ -221,3 +232,57 @@ def test_the_check_sees_what_the_seam_does():
     assert "overrides rasa.core.tracker_store.SQLTrackerStore._retrieve" in text
     assert "overrides rasa.core.channels.rest.RestInput._extract_sender" in text
     assert "output._send_message" in text
+
+
+# ------------------------------------------------------------------------------ what the seam's pieces do
+def test_the_stored_event_count_is_kept_beside_the_tracker_not_on_it(tmp_path):
+    import asyncio
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.storage.tracker_store import UrlSQLTrackerStore
+
+    store = UrlSQLTrackerStore(Domain.empty(), url=f"sqlite:///{tmp_path / 'tracker.db'}")
+    tracker = DialogueStateTracker.from_events("c1", [ActionExecuted("action_listen"),
+                                                      UserUttered("hi", {"name": "greet", "confidence": 1.0})])
+    before = set(vars(tracker))
+    assert rasa_seam.stored_events(tracker) is None
+    asyncio.run(store.save(tracker))
+    assert rasa_seam.stored_events(tracker) == len(tracker.events)
+    assert set(vars(tracker)) == before  # nothing of the project's on Rasa's tracker
+    again = asyncio.run(store.retrieve("c1"))
+    assert again is not tracker and rasa_seam.stored_events(again) == len(again.events) == len(tracker.events)
+
+
+def test_the_socketio_server_rasa_builds_gets_the_projects_session_handler_and_origin_check(monkeypatch):
+    from bot.channels import socketio as channel
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    guarded = channel.GuardedSocketIOInput(session_persistence=True)
+
+    async def handler(message):
+        return None
+
+    guarded.blueprint(handler)
+    sio = guarded.sio
+    session_request = sio.handlers["/"]["session_request"]
+    assert session_request.__module__ == "bot.channels.socketio"  # Rasa's own handler was replaced
+    assert callable(sio.eio.cors_allowed_origins) and sio.eio.cors_credentials is False
+
+
+def test_the_redis_manager_is_swapped_in_for_several_processes(monkeypatch):
+    import socketio
+
+    from bot.channels import socketio as channel
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # never connected to in this test
+    guarded = channel.GuardedSocketIOInput(session_persistence=True)
+
+    async def handler(message):
+        return None
+
+    guarded.blueprint(handler)
+    assert isinstance(guarded.sio.manager, socketio.AsyncRedisManager)
+    assert guarded.sio.manager.server is guarded.sio
