@@ -3,6 +3,10 @@
 Answers use `{program_name}`, `{program_phone}`, ... (see ClinicProfile.as_slots). Filling them here
 rather than in a session-start action keeps every answer, and above all the crisis reply, working when
 the action server is down. Slots of the same name in the tracker win over the profile.
+
+A subclass of Rasa's TemplatedNaturalLanguageGenerator through Rasa's documented extension point (endpoints.yml,
+`nlg: type:`). It installs nothing: the patches of Rasa's internals are installed by bot.rasa_seam.install() at
+start-up (bot/serve.py, bot/rasa_cli.py), so another `nlg:` setting cannot drop them.
 """
 from __future__ import annotations
 
@@ -14,14 +18,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot import circuit_breaker, rasa_speedups
+from bot import rasa_seam
 from bot.profile import ProfileError, current_profile
 
 logger = logging.getLogger(__name__)
-# Every Rasa process of the project loads this module (endpoints.yml), before it builds its message
-# processor, so the speed-ups and the circuit-breaker hook are installed here.
-rasa_speedups.install()
-circuit_breaker.install()
 
 
 # How to reach a person, said in the answers as {reach_person}: the project's chat widget has a button for it
@@ -50,6 +50,7 @@ class ProfileNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None,
                  **_: Any) -> None:
+        rasa_seam.warn_unless_installed(type(self).__name__)
         super().__init__((domain or Domain.empty()).responses)
 
     async def generate(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text,

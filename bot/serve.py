@@ -2,7 +2,9 @@
 
 A process's arguments are readable by every local user (`ps`, /proc/PID/cmdline), so scripts/run.sh starts
 the Rasa server through this module with the other `rasa run` arguments; the token is added here, inside
-the process, where only its own memory holds it.
+the process, where only its own memory holds it. Like every Rasa process of the project, it installs the
+project's changes to Rasa's internals first (bot/rasa_cli.py, bot/rasa_seam.install(): one explicit call that
+checks the Rasa version).
 
     RASA_API_TOKEN=... python -m bot.serve --model models/x.tar.gz --enable-api [other rasa run arguments]
 """
@@ -17,11 +19,9 @@ def main() -> int:
     if not token:
         print("error: RASA_API_TOKEN is not set (scripts/run.sh makes one when it is missing).", file=sys.stderr)
         return 2
-    from rasa.__main__ import main as rasa_main
+    from bot.rasa_cli import run_rasa
 
-    sys.argv = ["rasa", "run", *sys.argv[1:], f"--auth-token={token}"]  # "=": a token may start with "-"
-    rasa_main()
-    return 0
+    return run_rasa(["run", *sys.argv[1:], f"--auth-token={token}"])  # "=": a token may start with "-"
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ case "$CHANNEL" in
   web | sms) ;;
   *) echo "error: CHANNEL=$CHANNEL: use CHANNEL=web (the chat widget) or CHANNEL=sms (the SMS line)." >&2; exit 2 ;;
 esac
-.venv/bin/rasa run --model "$model" --endpoints endpoints.yml --credentials credentials-shell.yml \
+.venv/bin/python -m bot.rasa_cli run --model "$model" --endpoints endpoints.yml --credentials credentials-shell.yml \
   --interface 127.0.0.1 --port "$SHELL_PORT" >> "$SHELL_LOG" 2>&1 &
 RASA_PID=$!
 cleanup() {

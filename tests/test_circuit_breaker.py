@@ -1,4 +1,4 @@
-"""A turn Rasa's circuit breaker stops ends by listening, so the conversation answers the next message.
+"""bot/rasa_seam.py, patch 3. A turn Rasa's circuit breaker stops ends by listening, so the conversation answers the next message.
 
 Runs Rasa's own prediction loop (MessageProcessor._run_prediction_loop) with a policy stuck on one action,
 as the fallback loop of session 4 was: without the hook, the ten stopped actions counted against every
@@ -13,8 +13,9 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-import bot.nlg  # noqa: F401  (installs the hook, as the Rasa server does when it loads endpoints.yml)
-from bot import circuit_breaker
+from bot import rasa_seam
+
+rasa_seam.install()  # as every Rasa process of the project does at start-up (bot/serve.py, bot/rasa_cli.py)
 
 
 def processor() -> MessageProcessor:
@@ -43,7 +44,7 @@ def stuck_turn(proc: MessageProcessor) -> DialogueStateTracker:
 
 
 def test_every_processor_built_by_the_project_has_the_hook():
-    assert processor().on_circuit_break is circuit_breaker.end_the_turn
+    assert processor().on_circuit_break is rasa_seam.end_the_turn
 
 
 def test_a_stopped_turn_ends_by_listening_and_the_next_message_is_answered():

@@ -143,3 +143,20 @@ def test_phone_like_senders_are_recognised(value, phone):
     from bot.channels.ids import looks_like_phone
 
     assert looks_like_phone(value) is phone
+
+
+def test_lint_type_checks_the_rasa_free_core_with_a_pinned_mypy():
+    import re
+
+    makefile = (ROOT / "Makefile").read_text()
+    lint = makefile[makefile.index("\nlint:"):].split("\n\n")[0]
+    assert "-m mypy" in lint and "ruff check" in lint
+    pinned = re.search(r"^mypy==(\S+)$", (ROOT / "requirements.in").read_text(), re.M)
+    assert pinned, "mypy must be pinned in requirements.in"
+    assert f"\nmypy=={pinned.group(1)}\n" in (ROOT / "requirements.lock").read_text()
+    config = (ROOT / "pyproject.toml").read_text()
+    for core in ("bot/profile.py", "bot/privacy.py", "bot/language.py", "bot/sms", "bot/faq_topics.py",
+                 "bot/wording.py", "bot/settings.py", "actions/screening/outcome.py"):
+        assert f'"{core}"' in config
+        source = "".join(p.read_text() for p in ([ROOT / core] if core.endswith(".py") else (ROOT / core).glob("*.py")))
+        assert not re.search(r"^\s*(from|import) (rasa|rasa_sdk|sanic|socketio)\b", source, re.M), core

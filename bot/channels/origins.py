@@ -53,7 +53,8 @@ def engineio_origin_check(allowed: Iterable[str]) -> Callable[[Optional[str], Di
 def apply_to_socketio(sio: Any, allowed: Iterable[str]) -> None:
     """Rasa's channel builds its python-socketio server with cors_allowed_origins=[], which switches
     python-engineio's origin checks off: any site's page could open a WebSocket to the bot, and no site's
-    page could use the polling transport (no CORS headers). The server reads these two attributes on each
-    request. No credentials: neither the widget nor rasa-webchat sends cookies."""
-    sio.eio.cors_allowed_origins = engineio_origin_check(allowed)
-    sio.eio.cors_credentials = False
+    page could use the polling transport (no CORS headers). The check is set on the built server through
+    bot/rasa_seam.py."""
+    from bot import rasa_seam
+
+    rasa_seam.set_origin_check(sio, engineio_origin_check(allowed))

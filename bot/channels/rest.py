@@ -16,11 +16,11 @@ import os
 from typing import Any, Awaitable, Callable, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
 from bot import wording
+from bot.rasa_seam import HookedRestInput
 from bot.channels.guard import guarded
 from bot.channels.ids import TEST_PREFIX, is_test_conversation, looks_like_phone
 from bot.channels.limits import MAX_SCANNED_CHARS
@@ -74,12 +74,14 @@ def is_test_request(request: Request) -> bool:
     return isinstance(body, dict) and body.get("test") is True
 
 
-class GuardedRestInput(RestInput):
-    async def _extract_sender(self, req: Request) -> Optional[Text]:
-        sender = await super()._extract_sender(req)
-        return f"{TEST_PREFIX}rest-{sender}" if is_test_request(req) else sender
+class GuardedRestInput(HookedRestInput):
+    """Rasa's RestInput through bot/rasa_seam.HookedRestInput, whose two hooks stand for Rasa's private
+    _extract_sender and _extract_input_channel."""
 
-    def _extract_input_channel(self, req: Request) -> Text:
+    async def conversation_id(self, request: Request, sender: Optional[Text]) -> Optional[Text]:
+        return f"{TEST_PREFIX}rest-{sender}" if is_test_request(request) else sender
+
+    def input_channel_name(self, request: Request) -> Text:
         # Rasa takes the channel's name from the body; a REST client must not pass for the SMS line or the shell.
         return self.name()
 

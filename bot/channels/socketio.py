@@ -11,12 +11,12 @@ import logging
 import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
-import socketio
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint
 
+from bot import rasa_seam
 from bot.channels.guard import current_agent, guarded
 from bot.channels.ids import is_web_session_id, new_web_session_id
 from bot.channels.origins import apply_to_socketio
@@ -39,7 +39,7 @@ class CustomPayloadSocketIOOutput(SocketIOOutput):
     Text from the staff console keeps its flag."""
 
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
-        await self._send_message(recipient_id, {"custom": json_message})
+        await rasa_seam.send_to_socket(self, recipient_id, {"custom": json_message})
 
     async def transcript_erased(self, recipient_id: str) -> None:
         """After "delete my chat" the conversation holds no bot messages: the widget's count starts again
@@ -49,27 +49,20 @@ class CustomPayloadSocketIOOutput(SocketIOOutput):
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         flags = {flag: True for flag in STAFF_FLAGS if kwargs.get(flag) is True}
         for part in text.strip().split("\n\n"):
-            await self._send_message(recipient_id, {"text": part, **flags})
-
-
-class _Collecting(CustomPayloadSocketIOOutput):
-    def __init__(self) -> None:
-        super().__init__(None, "bot_uttered")
-        self.sent: List[Dict[str, Any]] = []
-
-    async def _send_message(self, socket_id: str, response: Any) -> None:
-        self.sent.append(response)
+            await rasa_seam.send_to_socket(self, recipient_id, {"text": part, **flags})
 
 
 async def widget_messages(events: Any) -> List[Dict[str, Any]]:
     """The bot_uttered payloads the widget was sent for these events, in order: each bot message goes
     through the same output logic as when it was first sent (text split into parts, buttons, custom)."""
-    out = _Collecting()
+    socket = rasa_seam.CollectingSocket()
+    out = CustomPayloadSocketIOOutput(socket, "bot_uttered")
     for event in events:
         if isinstance(event, BotUttered):
             # What Rasa's processor hands the output channel for a bot message (staff flags included).
             await out.send_response("replay", event.message())
-    return out.sent
+    sent: List[Dict[str, Any]] = socket.sent
+    return sent
 
 
 async def missed_messages(session_id: str, received: int, agent: Any) -> Tuple[List[Dict[str, Any]], int]:
@@ -119,8 +112,7 @@ class GuardedSocketIOInput(SocketIOInput):
         if os.environ.get("REDIS_URL"):
             # Several Rasa processes: a reply produced on one (a staff message through the HTTP API, say)
             # must reach a socket held by another. python-socketio's Redis manager publishes it to all.
-            sio.manager = socketio.AsyncRedisManager(redis_url())
-            sio.manager.set_server(sio)
+            rasa_seam.use_redis_manager(sio, redis_url())
 
         # Replaces Rasa's handler of the same event: same reply, but an unusable id is swapped for a new one,
         # and a widget that says how many messages it has received is sent the ones it missed.
@@ -146,7 +138,6 @@ class GuardedSocketIOInput(SocketIOInput):
             if missed:
                 logger.info("sent %d messages again after a reconnect conversation=%s", len(missed), session_id)
 
-        @sio.on("session_request", namespace=namespace)
         async def session_request(sid: str, data: Optional[Dict]) -> None:
             requested = (data or {}).get("session_id") if isinstance(data, dict) else None
             session_id = requested if is_web_session_id(requested) else new_web_session_id()
@@ -159,4 +150,5 @@ class GuardedSocketIOInput(SocketIOInput):
                     logger.error("no catch-up for conversation=%s: %s", session_id, exc)
             await confirm(sid, session_id)
 
+        rasa_seam.replace_handler(sio, "session_request", namespace, session_request)
         return bp

@@ -1,17 +1,16 @@
 """Rasa's SQL tracker store, pointed by one URL (TRACKER_DATABASE_URL, DATABASE_URL, or var/tracker.db)."""
 from __future__ import annotations
 
-import itertools
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Dict, Iterator, Optional, Text
 
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 
+from bot.rasa_seam import CountingSQLTrackerStore
 from bot.settings import tracker_database_url
 
 # The trackers saved while one message is handled, for the channel guard's checks after the turn
@@ -30,8 +29,9 @@ def remember_saved() -> Iterator[Dict[str, DialogueStateTracker]]:
         _saved.reset(token)
 
 
-class UrlSQLTrackerStore(SQLTrackerStore):
-    """Rasa's own SQLTrackerStore; only the connection settings come from a URL in the environment."""
+class UrlSQLTrackerStore(CountingSQLTrackerStore):
+    """Rasa's own SQLTrackerStore (through bot/rasa_seam.py, which skips Rasa's recount of stored events for a
+    tracker it has just read or written); the connection settings come from a URL in the environment."""
 
     def __init__(self, domain: Optional[Domain] = None, event_broker: Optional[EventBroker] = None,
                  url: Optional[Text] = None, host: Optional[Text] = None, **kwargs: Any) -> None:
@@ -49,21 +49,6 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             **kwargs,
         )
 
-    # Rasa's save counts the conversation's stored events with a query to know which events are new. A
-    # tracker this store read or wrote already says how many are stored, so that query is skipped for it
-    # (one conversation's turns are serialised by the lock store, so nobody else adds events meanwhile).
-    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
-        tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
-        if tracker is not None and not fetch_events_from_all_sessions:
-            tracker.iop_stored_events = len(tracker.events)
-        return tracker
-
-    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
-        stored = getattr(tracker, "iop_stored_events", None)
-        if stored is None or stored > len(tracker.events):
-            return super()._additional_events(session, tracker)
-        return itertools.islice(tracker.events, stored, len(tracker.events))
-
     async def save(self, tracker: DialogueStateTracker) -> None:
         # Kept for the guard even when the database fails: the tracker in hand is the turn as it happened
         # (a risk message in a paused conversation must still get the crisis reply).
@@ -71,4 +56,3 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         if saved is not None:
             saved[tracker.sender_id] = tracker
         await super().save(tracker)
-        tracker.iop_stored_events = len(tracker.events)
