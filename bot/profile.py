@@ -71,7 +71,7 @@ class ClinicProfile:
 
         local = when.astimezone(ZoneInfo(self.staffed_timezone))
         window = self.staffed_hours.get(DAYS[local.weekday()])
-        return bool(window) and window[0] <= local.time() < window[1]
+        return window is not None and window[0] <= local.time() < window[1]
 
     def as_slots(self) -> Dict[str, str]:
         """The values answers are rendered with (slot name -> text)."""
@@ -214,7 +214,7 @@ def parse_profile(raw: Any, source: str = "profile") -> ClinicProfile:
         errors.append("'sms' must be a mapping such as 'show_program_name: false'")
         sms = {}
     tz, hours = _staffed_hours(raw.get("staffed_hours"), errors)
-    profile = dict(
+    profile: Dict[str, Any] = dict(
         program_name=_text(raw, "program_name", errors),
         phone=phone,
         office_hours=_text(raw, "office_hours", errors),
