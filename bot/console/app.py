@@ -12,7 +12,7 @@ import hmac
 import logging
 import re
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional
 from urllib.parse import urlsplit
@@ -701,9 +701,10 @@ async def dashboard_page(request: web.Request) -> web.Response:
     start, end, problem = dashboard.date_range(request.query.get("from"), request.query.get("to"),
                                                views.clinic_zone())
     figures = await in_thread(dashboard.figures, start, end, views.clinic_zone(), db(request))
-    query = f"from={start.date().isoformat()}&to={(end.date()).isoformat()}"
+    last = end.date() - timedelta(days=1)  # `end` is the moment after the last day shown
+    query = f"from={start.date().isoformat()}&to={last.isoformat()}"
     return render(request, "dashboard.html", page="dashboard", figures=figures, problem=problem,
-                  start=start.date().isoformat(), end=end.date().isoformat(), query=query)
+                  start=start.date().isoformat(), end=last.isoformat(), query=query)
 
 
 async def dashboard_csv(request: web.Request) -> web.Response:
@@ -713,5 +714,6 @@ async def dashboard_csv(request: web.Request) -> web.Response:
     start, end, _ = dashboard.date_range(request.query.get("from"), request.query.get("to"), views.clinic_zone())
     figures = await in_thread(dashboard.figures, start, end, views.clinic_zone(), db(request), [name])
     body = dashboard.to_csv(figures[0])
+    last = end.date() - timedelta(days=1)
     return web.Response(text=body, content_type="text/csv", charset="utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{name}-{start.date()}-to-{end.date()}.csv"'})
+        "Content-Disposition": f'attachment; filename="{name}-{start.date()}-to-{last}.csv"'})
