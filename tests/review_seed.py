@@ -1,5 +1,6 @@
 """A seeded tracker store for the review queue, the export and the dashboard (tests and browser tests)."""
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
@@ -78,6 +79,11 @@ def conversations(at=DAY):
 
 
 def seed_tracker(url, at=DAY):
-    store = UrlSQLTrackerStore(url=url)
-    for sender, events in conversations(at).items():
-        asyncio.run(store.save(DialogueStateTracker.from_events(sender, events)))
+    async def save_all():
+        store = UrlSQLTrackerStore(url=url)
+        for sender, events in conversations(at).items():
+            await store.save(DialogueStateTracker.from_events(sender, events))
+
+    # In a thread of its own: Playwright's sync API keeps an event loop running in the browser tests' thread.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, save_all()).result()

@@ -630,6 +630,7 @@ async def review_page(request: web.Request, message: str = "", status: int = 200
     me = request["staff"].username
     for item in shown:
         item["when"] = views.clock(review.when(item["timestamp"]), zone)
+        item["channel_label"] = dashboard.CHANNELS.get(item["channel"], item["channel"])
         item["labels"] = []
         for kind in ("nlu", "risk", "screen"):
             row = labels.get((item["key"], kind))
