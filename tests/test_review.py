@@ -202,3 +202,14 @@ def test_the_role_is_set_from_the_command_line(project_db, monkeypatch, capsys):
     token = auth.start_session(auth.authenticate("sam", PASSWORD))
     assert auth.current_session(token).reviewer
     assert main(["set-role", "nobody", "staff"]) == 1
+
+
+def test_delete_my_chat_also_deletes_the_review_labels_of_that_conversation(seeded):
+    from bot.storage.erase import erase_transcript
+
+    items = by_text(review.review_items())
+    phone_item, other = items[mask_personal(seed.PHONE_TEXT)], items[seed.CONFUSED]
+    save_label(phone_item["key"], "nlu", phone_item["text"], "faq/start_date", "rita")
+    save_label(other["key"], "nlu", other["text"], "faq/confidentiality", "rita")
+    erase_transcript("+16175550142", tracker_url=seeded)
+    assert [r.text for r in counted_labels()] == [seed.CONFUSED]
