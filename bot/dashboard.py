@@ -1,7 +1,8 @@
 """The console's dashboard: figures drawn from the database as inline SVG (no script), each with its CSV.
 
-Conversations, messages and fallbacks come from Rasa's tracker store (bot/review.py reads it); escalations,
-times to join, screens and callbacks from the project's tables. The staff shell's test conversations are left
+Conversations, messages, fallbacks, escalations (the risk verdicts), FAQ topics and screens started come from
+Rasa's tracker store (bot/review.py reads it); times to join, finished screens and callbacks from the project's
+tables. The staff shell's test conversations are left
 out everywhere. Days are the clinic's days (clinic.yml's timezone).
 """
 from __future__ import annotations
@@ -63,7 +64,7 @@ def figures(start: datetime, end: datetime, zone: ZoneInfo, db_url: Optional[str
             only: Optional[Sequence[str]] = None, tracker_url: Optional[str] = None) -> List[Dict[str, Any]]:
     wanted = list(only or FIGURES)
     turns = [t for conv in review.conversations(start.timestamp(), end.timestamp(), url=tracker_url).values()
-             for t in conv] if set(wanted) & {"conversations", "fallback_rate", "screens", "faq_topics"} else []
+             for t in conv] if set(wanted) & {"conversations", "escalations", "fallback_rate", "screens", "faq_topics"} else []
     with session_scope(db_url) as session:
         def rows_of(model):
             return list(session.execute(select(model).where(
@@ -80,7 +81,7 @@ def figures(start: datetime, end: datetime, zone: ZoneInfo, db_url: Optional[str
 
     made = {
         "conversations": lambda: _conversations(turns, days, day_of),
-        "escalations": lambda: _escalations(handoffs),
+        "escalations": lambda: _escalations(turns),
         "time_to_join": lambda: _time_to_join(handoffs),
         "fallback_rate": lambda: _fallback_rate(turns, days, day_of),
         "screens": lambda: _screens(turns, screens),
@@ -109,14 +110,17 @@ def _conversations(turns, days, day_of) -> Dict[str, Any]:
                    [CHANNELS.get(c, c) for c in channels])
 
 
-def _escalations(handoffs) -> Dict[str, Any]:
-    risk = [h for h in handoffs if h.reason == "risk"]
-    counts = Counter((h.category or "unknown", h.urgency) for h in risk)
-    urgencies = [u for u in ("imminent", "urgent", "routine") if any(k[1] == u for k in counts)]
-    categories = sorted({k[0] for k in counts}, key=lambda c: -sum(v for k, v in counts.items() if k[0] == c))
+def _escalations(turns) -> Dict[str, Any]:
+    """Every message the risk component escalated, or asked directly about (urgency "check"), from the verdict
+    in the parse data: what the bot did, whether or not a handoff was recorded."""
+    risk = [t.risk for t in turns if t.risk.get("is_risk")]
+    counts = Counter((r.get("category") or "unknown", r.get("urgency") or "unknown") for r in risk)
+    urgencies = [u for u in ("imminent", "urgent", "check", "unknown") if any(k[1] == u for k in counts)]
+    categories = sorted({k[0] for k in counts}, key=lambda c: (-sum(v for k, v in counts.items() if k[0] == c), c))
     rows = [[c, u, counts[(c, u)]] for c in categories for u in urgencies if counts[(c, u)]]
     bars = [(c.replace("_", " "), {u: counts[(c, u)] for u in urgencies}) for c in categories]
-    return _figure("escalations", "Escalations by category and urgency", f"{len(risk)} escalations in all.",
+    return _figure("escalations", "Escalations by category and urgency",
+                   f"{len(risk)} messages escalated or asked about directly (urgency check).",
                    ["category", "urgency", "escalations"], rows, bars, urgencies)
 
 

@@ -64,7 +64,7 @@ def figures_of(url):
 def test_figures_against_a_seeded_database(seeded):
     f = figures_of(seeded)
     assert f["conversations"]["rows"] == [["2026-11-20", "web chat", 4], ["2026-11-20", "text (SMS)", 1]]
-    assert f["escalations"]["rows"] == [["suicide", "urgent", 2], ["overdose", "imminent", 1]]  # no test, no old
+    assert f["escalations"]["rows"] == [["suicide", "urgent", 1], ["suicide", "check", 1]]  # not the test's
     assert dict(map(tuple, f["time_to_join"]["rows"])) == {
         "under 2 minutes": 0, "2 to 5 minutes": 1, "5 to 15 minutes": 0, "15 to 60 minutes": 1,
         "over an hour": 0, "nobody joined": 1}
@@ -77,7 +77,7 @@ def test_figures_against_a_seeded_database(seeded):
     for figure in f.values():
         svg = str(figure["svg"])
         assert svg.startswith("<svg") and 'role="img"' in svg and "<script" not in svg
-    assert str(f["escalations"]["svg"]).count("<rect") == 2 + 2  # two bars of one urgency each, a two-entry legend
+    assert str(f["escalations"]["svg"]).count("<rect") == 2 + 2  # one bar in two parts, a two-entry legend
 
 
 def test_an_empty_range_and_unreadable_dates():
@@ -101,7 +101,7 @@ def test_the_dashboard_page_and_its_csv_downloads(seeded):
         assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/csv")
         assert "escalations-2026-11-20-to-2026-11-20.csv" in resp.headers["Content-Disposition"]
         rows = list(csv.reader(io.StringIO(await resp.text())))
-        assert rows[0] == ["category", "urgency", "escalations"] and ["suicide", "urgent", "2"] in rows
+        assert rows[0] == ["category", "urgency", "escalations"] and ["suicide", "check", "1"] in rows
         assert (await client.get("/dashboard/nothing.csv")).status == 404
 
     run_console(seeded, scenario)
