@@ -213,3 +213,23 @@ def test_delete_my_chat_also_deletes_the_review_labels_of_that_conversation(seed
     save_label(other["key"], "nlu", other["text"], "faq/confidentiality", "rita")
     erase_transcript("+16175550142", tracker_url=seeded)
     assert [r.text for r in counted_labels()] == [seed.CONFUSED]
+
+
+def test_exported_risk_labels_and_screen_answers_are_read_by_the_models_training(project_db, tmp_path, monkeypatch):
+    """`make train` learns from data/reviewed/: the risk model's corpus and the screen's answer reader take the
+    exported files beside their own, and a change to them changes the risk model's fingerprint (it retrains)."""
+    from actions.screening import answer_model
+    from bot.nlu import corpora, risk_model_component
+
+    save_label("1:1", "risk", "my ex keeps showing up at my door at night and hitting me", "abuse", "rita")
+    save_label("2:1", "screen", "wine most nights, maybe a bottle", "daily", "rita", question="frequency")
+    out = tmp_path / "reviewed"
+    export_reviewed.export(out)
+    config = {"corpus": "data/risk", "answers": "data/screening_answers"}
+    before = risk_model_component.RiskModelScorer.fingerprint_addon(config)
+    monkeypatch.setattr(risk_model_component, "REVIEWED", out / "risk")
+    monkeypatch.setattr(corpora, "REVIEWED", out / "screening_answers")
+    assert risk_model_component.corpus_files(config)[-1] == out / "risk" / "reviewed.yml"
+    assert risk_model_component.RiskModelScorer.fingerprint_addon(config) != before
+    assert ("wine most nights, maybe a bottle", "daily") in answer_model.load_answers()["frequency"]
+    assert "wine most nights, maybe a bottle" in corpora.answer_texts(ROOT / "data" / "screening_answers")
