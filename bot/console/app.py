@@ -611,6 +611,9 @@ NOT_A_REVIEWER = ("The review page is for reviewers. Ask IT to make your account
                   "(python -m bot.console set-role NAME reviewer).")
 
 
+LABEL_KINDS = {"nlu": "Topic", "risk": "Risk", "screen": "Screen answer"}
+
+
 def label_name(label: str) -> str:
     if label.startswith("faq/"):
         return "FAQ: " + label[4:].replace("_", " ")
@@ -637,11 +640,12 @@ async def review_page(request: web.Request, message: str = "", status: int = 200
             if row is None:
                 continue
             if row.status == "needs_second":
-                text = (f"Not a risk, says {row.labelled_by}: waiting for a second reviewer"
+                text = (f"Risk: not a risk, says {row.labelled_by}: waiting for a second reviewer"
                         + (" (someone other than you)" if row.labelled_by == me else ""))
             else:
-                text = (f"{'Bot was right' if row.confirmed else 'Labelled'}: {label_name(row.label)}, by "
-                        f"{row.labelled_by}" + (f" and {row.second_by}" if row.second_by else ""))
+                said = "not a risk" if kind == "risk" and row.label == "none" else label_name(row.label)
+                text = (f"{LABEL_KINDS[kind]}: {said} ({'the bot was right' if row.confirmed else 'labelled'} by "
+                        f"{row.labelled_by}" + (f" and {row.second_by}" if row.second_by else "") + ")")
             item["labels"].append({"kind": kind, "text": text, "status": row.status})
     topics, intents = review.nlu_labels()
     pages = max(1, -(-total // REVIEW_PAGE_SIZE))

@@ -99,7 +99,7 @@ def test_a_reviewer_confirms_labels_and_a_not_risk_needs_a_second_reviewer(brows
         wrong = item(page, seed.WRONG_FAQ)
         expect(wrong).to_contain_text("Next, the person said the answer was wrong")
         wrong.get_by_role("button", name="The bot was right").click()
-        expect(item(page, seed.WRONG_FAQ)).to_contain_text("Bot was right: FAQ: virtual, by rita")
+        expect(item(page, seed.WRONG_FAQ)).to_contain_text("Topic: FAQ: virtual (the bot was right by rita)")
 
         escalated = item(page, seed.ESCALATED)
         expect(escalated).to_contain_text("suicide, urgent")
@@ -111,7 +111,7 @@ def test_a_reviewer_confirms_labels_and_a_not_risk_needs_a_second_reviewer(brows
         unsure = item(page, seed.UNSURE)
         unsure.get_by_label('The answer to "withdrawal" was').select_option("yes")
         unsure.get_by_role("button", name="Save answer").click()
-        expect(item(page, seed.UNSURE)).to_contain_text("Labelled: yes, by rita")
+        expect(item(page, seed.UNSURE)).to_contain_text("Screen answer: yes (labelled by rita)")
         assert serious_violations(page) == []
         page.screenshot(path=str(artifacts / "console_review.png"), full_page=True)
     finally:
@@ -123,7 +123,7 @@ def test_a_reviewer_confirms_labels_and_a_not_risk_needs_a_second_reviewer(brows
         escalated = item(second, seed.ESCALATED)
         escalated.get_by_label("Risk").select_option("none")
         escalated.get_by_role("button", name="Save risk").click()
-        expect(item(second, seed.ESCALATED)).to_contain_text("Labelled: none, by rita and ravi")
+        expect(item(second, seed.ESCALATED)).to_contain_text("Risk: not a risk (labelled by rita and ravi)")
         assert second.evaluate("() => document.documentElement.scrollWidth") <= 390, "the page scrolls sideways"
         assert serious_violations(second) == []
     finally:
