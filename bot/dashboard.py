@@ -94,7 +94,7 @@ def figures(start: datetime, end: datetime, zone: ZoneInfo, db_url: Optional[str
 def _figure(name: str, title: str, summary: str, columns: List[str], rows: List[List[Any]],
             bars: List[Tuple[str, Dict[str, float]]], series: List[str], unit: str = "") -> Dict[str, Any]:
     return {"name": name, "title": title, "summary": summary, "columns": columns, "rows": rows,
-            "svg": Markup(bars_svg(name, title, summary, bars, series, unit))}
+            "svg": Markup(bars_svg(name, title, summary, bars, series, unit, whole=100 if unit == "%" else None))}
 
 
 def _conversations(turns, days, day_of) -> Dict[str, Any]:
@@ -195,21 +195,30 @@ def _callbacks(asked) -> Dict[str, Any]:
                    ["callbacks"])
 
 
+# The same colour for an urgency in every picture, the most urgent the darkest red.
+SERIES_COLOURS = {"imminent": "#a31515", "urgent": "#b35900", "check": "#1f5fa8"}
+
+
 def bars_svg(name: str, title: str, summary: str, bars: List[Tuple[str, Dict[str, float]]], series: List[str],
-             unit: str = "") -> str:
-    """Horizontal bars, stacked by series, with a legend when there are several. Text is escaped."""
+             unit: str = "", whole: Optional[float] = None) -> str:
+    """Horizontal bars, stacked by series, with a legend when there are several. Text is escaped. `whole`: the
+    value of a full-width bar (100 for a percentage); else the biggest bar is full width."""
     label_w, bar_w, row_h, top = 130, 380, 22, 8
     legend_h = 22 if len(series) > 1 else 0
     height = top + legend_h + row_h * max(1, len(bars)) + 8
     width = label_w + bar_w + 70
-    biggest = max([sum(v.values()) for _, v in bars] + [0]) or 1
+    biggest = whole or max([sum(v.values()) for _, v in bars] + [0]) or 1
+
+    def colour(i: int, s: str) -> str:
+        return SERIES_COLOURS.get(s) or COLOURS[i % len(COLOURS)]
+
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="figure" role="img" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" aria-labelledby="{name}-svg-title {name}-svg-desc">',
            f'<title id="{name}-svg-title">{escape(title)}</title><desc id="{name}-svg-desc">{escape(summary)}</desc>']
     if legend_h:
         x = label_w
         for i, s in enumerate(series):
-            out.append(f'<rect x="{x}" y="{top}" width="12" height="12" fill="{COLOURS[i % len(COLOURS)]}"/>'
+            out.append(f'<rect x="{x}" y="{top}" width="12" height="12" fill="{colour(i, s)}"/>'
                        f'<text x="{x + 16}" y="{top + 11}" font-size="12" fill="#1a1a1a">{escape(s)}</text>')
             x += 24 + 7 * len(s)
     if not bars:
@@ -226,7 +235,7 @@ def bars_svg(name: str, title: str, summary: str, bars: List[Tuple[str, Dict[str
                 continue
             w = bar_w * value / biggest
             out.append(f'<rect x="{x:.1f}" y="{y + 3}" width="{max(w, 1):.1f}" height="{row_h - 6}" '
-                       f'fill="{COLOURS[i % len(COLOURS)]}"><title>{escape(label)}, {escape(s)}: '
+                       f'fill="{colour(i, s)}"><title>{escape(label)}, {escape(s)}: '
                        f'{_number(value)}{unit}</title></rect>')
             x += w
         out.append(f'<text x="{x + 4:.1f}" y="{y + 15}" font-size="12" fill="#1a1a1a">'

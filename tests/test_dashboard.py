@@ -78,6 +78,9 @@ def test_figures_against_a_seeded_database(seeded):
         svg = str(figure["svg"])
         assert svg.startswith("<svg") and 'role="img"' in svg and "<script" not in svg
     assert str(f["escalations"]["svg"]).count("<rect") == 2 + 2  # one bar in two parts, a two-entry legend
+    assert str(f["escalations"]["svg"]).count('fill="#b35900"') == 2  # urgent: its own colour, legend and bar
+    # A percentage is drawn against 100%: 9.1% is under a tenth of the full width (380 px).
+    assert 'width="34.6"' in str(f["fallback_rate"]["svg"])
 
 
 def test_an_empty_range_and_unreadable_dates():
