@@ -15,17 +15,18 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONWARNINGS ?= ignore::DeprecationWarning
 
-.PHONY: help install test-deps pipeline train migrate run shell staff-user staff-password validate lint script unit integration browser conversation-test nlu-test test eval eval-rules eval-model bench purge lock clean
+.PHONY: help install test-deps pipeline train migrate run shell staff-user staff-password export-reviewed validate lint script unit integration browser conversation-test nlu-test test eval eval-rules eval-model bench purge lock clean
 
 help:
 	@echo "make run    set up everything on first use, then start the bot on http://127.0.0.1:$(RASA_PORT)"
 	@echo "make test   lint, unit tests, data validation, training, conversation tests, held-out NLU check"
 	@echo "make shell  chat with the bot in the terminal, beside 'make run' (ports SHELL_PORT=5105, SHELL_ACTION_PORT=5155; log in var/shell.log)"
-	@echo "make staff-user NAME=<name>       create a staff console account (asks for the password)"
+	@echo "make staff-user NAME=<name>       create a staff console account (asks for the password);"
+	@echo "                                  ROLE=reviewer also lets it label conversations (review page)"
 	@echo "make staff-password NAME=<name>   set a new password for a staff account"
 	@echo "make bench  speed figures beside a plain 'rasa init' bot (BENCH_ARGS=--quick for a short run)"
 	@echo "make script everything the bot can say, for clinical review (pages in var/script/)"
-	@echo "make train | validate | eval | purge | migrate | lock | clean"
+	@echo "make train | validate | eval | purge | export-reviewed | migrate | lock | clean"
 
 $(VENV)/.installed: requirements.lock scripts/install.sh
 	@scripts/install.sh
@@ -54,7 +55,7 @@ shell: pipeline migrate
 
 staff-user: migrate
 	@test -n "$(NAME)" || { echo "usage: make staff-user NAME=<name>" >&2; exit 2; }
-	@$(PY) -m bot.console add-user "$(NAME)"
+	@$(PY) -m bot.console add-user "$(NAME)" --role "$(or $(ROLE),staff)"
 
 staff-password: migrate
 	@test -n "$(NAME)" || { echo "usage: make staff-password NAME=<name>" >&2; exit 2; }
@@ -97,6 +98,11 @@ test: lint unit validate train conversation-test nlu-test integration browser
 
 purge: migrate
 	@$(PY) -m bot.tools.purge
+
+# The console's review labels as training data under data/reviewed/ (masked; near-duplicates of the evaluation
+# sets left out). Read the files, then `make train`.
+export-reviewed: migrate
+	@$(PY) -m bot.tools.export_reviewed
 
 # Figures on the blind sets, from the trained model: the risk verdict (recall, category, false alarms), the FAQ
 # topic and out-of-scope, and the screen's outcome for people answering in their own words.

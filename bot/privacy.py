@@ -42,3 +42,28 @@ def install_log_masking() -> None:
 
     masked_record.masks_private_data = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(masked_record)
+
+
+# For texts kept beyond the retention period (review labels, data/reviewed/): names that a person gives and
+# street addresses go too. Simple patterns, not a full recogniser: "my name is Dana Smith", "this is Dana",
+# "call me Dana", "I'm Dana" (a capitalised word); "12 Elm Street", "450 N. Main St apt 3".
+_NAME = re.compile(r"\b(my name is|my name's|name is|this is|call me|i am|i'm|im)\s+"
+                   r"([A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+)?)", re.IGNORECASE)
+_ADDRESS = re.compile(
+    r"\b\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Za-z0-9'-]+\s+){0,3}"
+    r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|circle|"
+    r"highway|hwy|parkway|pkwy)\b\.?(?:,?\s*(?:apt|apartment|unit|suite|#)\.?\s*\w+)?", re.IGNORECASE)
+
+
+def mask_personal(text: Any) -> str:
+    """mask(), and also a name the person gave ('my name is Dana' -> 'my name is [name]') and street addresses
+    ('[address]'). A name is only taken when it is capitalised, so "I'm tired" stays as it is."""
+    text = mask(text)
+    text = _ADDRESS.sub("[address]", text)
+
+    def name(match: re.Match) -> str:
+        if not match.group(2)[0].isupper():
+            return match.group(0)
+        return f"{match.group(1)} [name]"
+
+    return _NAME.sub(name, text)

@@ -20,6 +20,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 import yaml
 
 from actions.screening.outcome import ANSWER_VALUES, NO, UNSURE, YES
+from bot.nlu import corpora
 from bot.nlu.linear import TextClassifier
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "screening_answers"
@@ -50,7 +51,7 @@ class Reading:
 def load_answers(paths: Optional[Iterable[Path]] = None) -> Dict[str, List[Tuple[str, str]]]:
     """question -> [(text, value)] from every answer file."""
     found: Dict[str, List[Tuple[str, str]]] = {}
-    for path in sorted(paths if paths is not None else DATA_DIR.glob("*.yml")):
+    for path in sorted(paths) if paths is not None else corpora.answer_files(DATA_DIR):
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         for item in data.get("answers") or []:
             question, value = str(item["question"]), str(item["value"]).strip().lower()

@@ -1,4 +1,5 @@
-"""`python -m bot.console serve | add-user NAME | reset-password NAME | remove-user NAME | list-users`.
+"""`python -m bot.console serve | add-user NAME [--role reviewer] | set-role NAME ROLE | reset-password NAME |
+remove-user NAME | list-users`. A "reviewer" also labels conversations on the console's review page.
 
 serve reads CONSOLE_HOST (127.0.0.1), CONSOLE_PORT (5080), RASA_URL, RASA_API_TOKEN, DATABASE_URL and
 CONSOLE_SECRET. Passwords come from a prompt, or from the first line of stdin when it is not a terminal
@@ -62,7 +63,14 @@ def main(argv=None) -> int:
     sub.add_parser("serve", help="start the console web server")
     for name, text in (("add-user", "create a staff account"), ("reset-password", "set a new password"),
                        ("remove-user", "delete a staff account and sign it out")):
-        sub.add_parser(name, help=text).add_argument("username")
+        command = sub.add_parser(name, help=text)
+        command.add_argument("username")
+        if name == "add-user":
+            command.add_argument("--role", default="staff", choices=auth.ROLES,
+                                 help="reviewer: may also label conversations on the review page")
+    role = sub.add_parser("set-role", help="make an account staff or reviewer")
+    role.add_argument("username")
+    role.add_argument("role", choices=auth.ROLES)
     sub.add_parser("list-users", help="list staff accounts")
     args = parser.parse_args(argv)
     if args.command == "serve":
@@ -70,8 +78,11 @@ def main(argv=None) -> int:
     try:
         if args.command == "add-user":
             name = auth.check_username(args.username)
-            auth.add_user(name, read_password())
-            print(f"account {name!r} created")
+            auth.add_user(name, read_password(), role=args.role)
+            print(f"account {name!r} created" + (" (reviewer)" if args.role == "reviewer" else ""))
+        elif args.command == "set-role":
+            auth.set_role(args.username, args.role)
+            print(f"{args.username!r} is now {args.role}")
         elif args.command == "reset-password":
             name = auth.check_username(args.username)
             auth.set_password(name, read_password())

@@ -12,7 +12,7 @@ import hmac
 import logging
 import re
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional
 from urllib.parse import urlsplit
@@ -23,9 +23,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import saved_stories
 from bot.channels.ids import is_test_conversation
+from bot import dashboard, review
 from bot.console import auth, views
 from bot.console.rasa_api import DELIVERING_CHANNELS, RasaClient, RasaUnavailable
-from bot.storage import callbacks, handoffs, sms
+from bot.storage import callbacks, handoffs, review_labels, sms
 from bot.storage.db import StorageError
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,10 @@ def create_app(db_url: Optional[str] = None, rasa: Optional[RasaClient] = None) 
     app.router.add_get("/callbacks", callbacks_page)
     app.router.add_post("/callbacks/{id:\\d+}/reveal-number", reveal_callback_number)
     app.router.add_post("/callbacks/{id:\\d+}/status", callback_status)
+    app.router.add_get("/review", review_page)
+    app.router.add_post("/review/label", review_label)
+    app.router.add_get("/dashboard", dashboard_page)
+    app.router.add_get("/dashboard/{figure:[a-z_]+}.csv", dashboard_csv)
     app.router.add_static("/static/", HERE / "static", show_index=False)
     app.on_response_prepare.append(security_headers)
     app.on_startup.append(start_housekeeping)
@@ -106,7 +111,8 @@ async def in_thread(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 def render(request: web.Request, template: str, status: int = 200, **context: Any) -> web.Response:
     staff: Optional[auth.SignedIn] = request.get("staff")
     html = request.app[JINJA].get_template(template).render(
-        staff=staff.username if staff else None, csrf=staff.csrf_token if staff else "", **context)
+        staff=staff.username if staff else None, csrf=staff.csrf_token if staff else "",
+        reviewer=bool(staff and staff.reviewer), **context)
     return web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
 
 
@@ -596,3 +602,123 @@ async def callback_status(request: web.Request) -> web.StreamResponse:
     logger.info("console: %s marked callback request %s %s", me, row.id, wanted)
     page = page_number((await request.post()).get("page"))
     return redirect(f"/callbacks?page={page}" if page > 1 else "/callbacks")
+
+
+# ---------- the review queue (reviewers) ----------
+REVIEW_PAGE_SIZE = 30
+REVIEW_DAYS = 30
+NOT_A_REVIEWER = ("The review page is for reviewers. Ask IT to make your account a reviewer "
+                  "(python -m bot.console set-role NAME reviewer).")
+
+
+LABEL_KINDS = {"nlu": "Topic", "risk": "Risk", "screen": "Screen answer"}
+
+
+def label_name(label: str) -> str:
+    if label.startswith("faq/"):
+        return "FAQ: " + label[4:].replace("_", " ")
+    return label.replace("_", " ")
+
+
+async def review_page(request: web.Request, message: str = "", status: int = 200) -> web.Response:
+    if not request["staff"].reviewer:
+        return error(request, 403, NOT_A_REVIEWER)
+    page = page_number(request.query.get("page"))
+    since = datetime.now(timezone.utc).timestamp() - REVIEW_DAYS * 86400
+    items = await in_thread(review.review_items, since)
+    total = len(items)
+    shown = items[(page - 1) * REVIEW_PAGE_SIZE:page * REVIEW_PAGE_SIZE]
+    labels = await in_thread(review_labels.labels_for, [i["key"] for i in shown], db(request))
+    zone = views.clinic_zone()
+    me = request["staff"].username
+    for item in shown:
+        item["when"] = views.clock(review.when(item["timestamp"]), zone)
+        item["channel_label"] = dashboard.CHANNELS.get(item["channel"], item["channel"])
+        item["labels"] = []
+        for kind in ("nlu", "risk", "screen"):
+            row = labels.get((item["key"], kind))
+            if row is None:
+                continue
+            if row.status == "needs_second":
+                text = (f"Risk: not a risk, says {row.labelled_by}: waiting for a second reviewer"
+                        + (" (someone other than you)" if row.labelled_by == me else ""))
+            else:
+                said = "not a risk" if kind == "risk" and row.label == "none" else label_name(row.label)
+                text = (f"{LABEL_KINDS[kind]}: {said} ({'the bot was right' if row.confirmed else 'labelled'} by "
+                        f"{row.labelled_by}" + (f" and {row.second_by}" if row.second_by else "") + ")")
+            item["labels"].append({"kind": kind, "text": text, "status": row.status})
+    topics, intents = review.nlu_labels()
+    pages = max(1, -(-total // REVIEW_PAGE_SIZE))
+    return render(request, "review.html", status=status, page="review", items=shown, total=total, days=REVIEW_DAYS,
+                  page_number=page, pages=pages, message=message,
+                  previous=f"/review?page={page - 1}" if page > 1 else "",
+                  next=f"/review?page={page + 1}" if page < pages else "",
+                  topics=[(t, label_name(t)) for t in topics], intents=[(i, label_name(i)) for i in intents],
+                  categories=[(c, c.replace("_", " ")) for c in review.RISK_CATEGORIES],
+                  screen_values=review.screen_values(), reason_labels=review.REASON_LABELS)
+
+
+async def review_label(request: web.Request) -> web.StreamResponse:
+    if not request["staff"].reviewer:
+        return error(request, 403, NOT_A_REVIEWER)
+    form = await request.post()
+    me = request["staff"].username
+    item = await in_thread(review.find_item, str(form.get("key") or "")[:64])
+    if item is None:
+        return await review_page(request, "That message is no longer in the review queue (it may have been "
+                                          "deleted by the retention period).", 404)
+    escalated = item["risk"]
+    wanted: list = []
+    if form.get("confirm") == "1":  # one click: the bot was right, in what it understood and its risk verdict
+        if review.valid_label("nlu", item["understood"]):
+            wanted.append(("nlu", item["understood"], None))
+        wanted.append(("risk", item["risk_label"], None))
+    else:
+        kind = str(form.get("kind") or "")
+        label = str(form.get("label") or "").strip()
+        question = str(form.get("question") or "") or None
+        if kind == "screen" and question not in item["unsure"]:
+            question = None
+        if not review.valid_label(kind, label, question):
+            return await review_page(request, "Choose a label from the list, then save.", 400)
+        wanted.append((kind, label, question))
+    bot_said = {"nlu": item["understood"], "risk": item["risk_label"], "screen": "unsure"}
+    done = []
+    for kind, label, question in wanted:
+        try:
+            row = await in_thread(review_labels.save_label, item["key"], kind, item["text"], label, me,
+                                  bot_said=bot_said[kind], escalated=escalated, question=question, url=db(request))
+        except review_labels.SameReviewer:
+            return await review_page(request, "You have already said this was not a risk. It counts once a second "
+                                              "reviewer agrees: someone else needs to look at it.", 409)
+        done.append(row.status)
+    logger.info("console: %s labelled review item %s", me, item["event_id"])
+    if "needs_second" in done:
+        return await review_page(request, "Saved. A second reviewer needs to agree that this was not a risk "
+                                          "before it counts.")
+    page = page_number(form.get("page"))
+    return redirect(f"/review?page={page}#item-{item['event_id']}" if page > 1 else
+                    f"/review#item-{item['event_id']}")
+
+
+# ---------- the dashboard ----------
+async def dashboard_page(request: web.Request) -> web.Response:
+    start, end, problem = dashboard.date_range(request.query.get("from"), request.query.get("to"),
+                                               views.clinic_zone())
+    figures = await in_thread(dashboard.figures, start, end, views.clinic_zone(), db(request))
+    last = end.date() - timedelta(days=1)  # `end` is the moment after the last day shown
+    query = f"from={start.date().isoformat()}&to={last.isoformat()}"
+    return render(request, "dashboard.html", page="dashboard", figures=figures, problem=problem,
+                  start=start.date().isoformat(), end=last.isoformat(), query=query)
+
+
+async def dashboard_csv(request: web.Request) -> web.Response:
+    name = request.match_info["figure"]
+    if name not in dashboard.FIGURES:
+        raise web.HTTPNotFound()
+    start, end, _ = dashboard.date_range(request.query.get("from"), request.query.get("to"), views.clinic_zone())
+    figures = await in_thread(dashboard.figures, start, end, views.clinic_zone(), db(request), [name])
+    body = dashboard.to_csv(figures[0])
+    last = end.date() - timedelta(days=1)
+    return web.Response(text=body, content_type="text/csv", charset="utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{name}-{start.date()}-to-{last}.csv"'})

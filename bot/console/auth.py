@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
 from bot.storage.db import StorageError, session_scope
-from bot.storage.models import StaffSession, StaffUser, utcnow
+from bot.storage.models import ROLES, StaffSession, StaffUser, utcnow
 
 IDLE = timedelta(hours=8)
 LIFETIME = timedelta(hours=12)
@@ -46,6 +46,11 @@ class SignedIn:
     username: str
     csrf_token: str
     token_hash: str
+    role: str = "staff"
+
+    @property
+    def reviewer(self) -> bool:
+        return self.role == "reviewer"
 
 
 def console_secret() -> bytes:
@@ -83,14 +88,21 @@ def check_password(password: str) -> None:
         raise AccountError("the password cannot be only spaces")
 
 
-def add_user(username: str, password: str, url: Optional[str] = None) -> int:
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise AccountError("a role is " + " or ".join(ROLES))
+    return role
+
+
+def add_user(username: str, password: str, url: Optional[str] = None, role: str = "staff") -> int:
     name = check_username(username)
     check_password(password)
+    check_role(role)
     try:
         with session_scope(url) as session:
             if session.execute(select(StaffUser.id).where(StaffUser.username == name)).first():
                 raise AccountError(f"there is already an account called {name!r}")
-            user = StaffUser(username=name, password_hash=_hasher.hash(password))
+            user = StaffUser(username=name, password_hash=_hasher.hash(password), role=role)
             session.add(user)
             session.flush()
             return user.id
@@ -110,6 +122,17 @@ def set_password(username: str, password: str, url: Optional[str] = None) -> Non
             raise AccountError(f"there is no account called {name!r}")
         user.password_hash = _hasher.hash(password)
         session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
+
+
+def set_role(username: str, role: str, url: Optional[str] = None) -> None:
+    """"staff" answers conversations; "reviewer" also labels them on the review page."""
+    name = check_username(username)
+    check_role(role)
+    with session_scope(url) as session:
+        user = session.execute(select(StaffUser).where(StaffUser.username == name)).scalars().first()
+        if user is None:
+            raise AccountError(f"there is no account called {name!r}")
+        user.role = role
 
 
 def remove_user(username: str, url: Optional[str] = None) -> bool:
@@ -176,7 +199,8 @@ def current_session(token: Optional[str], url: Optional[str] = None) -> Optional
             return None
         if now - _aware(row.last_seen_at) >= TOUCH_EVERY:
             row.last_seen_at = now
-        return SignedIn(user_id=user.id, username=user.username, csrf_token=row.csrf_token, token_hash=key)
+        return SignedIn(user_id=user.id, username=user.username, csrf_token=row.csrf_token, token_hash=key,
+                        role=user.role or "staff")
 
 
 def end_session(token: Optional[str], url: Optional[str] = None) -> None:

@@ -23,9 +23,17 @@ def folder_of(config_value: Optional[str]) -> Optional[Path]:
     return folder if folder.is_absolute() else ROOT / folder
 
 
+# Screen answers labelled on the console's review page (`make export-reviewed`), read with the folder's own.
+REVIEWED = ROOT / "data" / "reviewed" / "screening_answers"
+
+
+def answer_files(folder: Optional[Path]) -> List[Path]:
+    return sorted(folder.glob("*.yml")) + sorted(REVIEWED.glob("*.yml")) if folder else []
+
+
 def answer_texts(folder: Optional[Path]) -> List[str]:
     texts: List[str] = []
-    for path in sorted(folder.glob("*.yml")) if folder else []:
+    for path in answer_files(folder):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         texts += [str(item["text"]) for item in data.get("answers") or [] if item.get("text")]
     return texts
@@ -33,7 +41,7 @@ def answer_texts(folder: Optional[Path]) -> List[str]:
 
 def fingerprint(folder: Optional[Path]) -> str:
     digest = hashlib.sha256()
-    for path in sorted(folder.glob("*.yml")) if folder else []:
+    for path in answer_files(folder):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

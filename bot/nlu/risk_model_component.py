@@ -29,10 +29,14 @@ logger = logging.getLogger(__name__)
 RISK_MODEL_KEY = "risk_model"
 
 
+# Risk labels from the console's review page (`make export-reviewed`), learned with the corpus once committed.
+REVIEWED = ROOT / "data" / "reviewed" / "risk"
+
+
 def corpus_files(config: Dict[Text, Any]) -> List[Path]:
     folder = Path(config.get("corpus") or "data/risk")
     folder = folder if folder.is_absolute() else ROOT / folder
-    return sorted(folder.glob("*.yml"))
+    return sorted(folder.glob("*.yml")) + sorted(REVIEWED.glob("*.yml"))
 
 
 

@@ -7,6 +7,7 @@ wrote about their safety must still be followed up.
 """
 from __future__ import annotations
 
+import logging
 from typing import Dict, Iterable, Optional
 
 from sqlalchemy import MetaData, Table, create_engine, delete
@@ -17,6 +18,7 @@ from bot.storage.db import StorageError, session_scope
 from bot.storage.models import CallbackRequest, Handoff, MessageDelivery, ScreeningResult
 
 DELETE_ACTION = "action_delete_conversation"
+logger = logging.getLogger(__name__)
 
 
 def erase_project_rows(conversation_id: str, url: Optional[str] = None) -> Dict[str, int]:
@@ -47,9 +49,36 @@ def delete_events(engine: Engine, sender_ids: Iterable[str]) -> int:
     return len(senders)
 
 
+def forget_review_labels(engine: Engine, conversation_id: str, url: Optional[str] = None) -> int:
+    """Review labels of this conversation's messages (bot/review.py keys them by event id and time). Only
+    "delete my chat" calls it: the retention purge leaves labels, which keep only masked text."""
+    try:
+        events = Table("events", MetaData(), autoload_with=engine)
+    except Exception:  # no conversation stored yet
+        return 0
+    from sqlalchemy import select
+
+    from bot.storage.models import ReviewLabel
+
+    with engine.connect() as conn:
+        keys = [f"{row.id}:{float(row.timestamp):.6f}" for row in conn.execute(
+            select(events.c.id, events.c.timestamp).where(events.c.sender_id == conversation_id,
+                                                          events.c.type_name == "user"))]
+    deleted = 0
+    with session_scope(url) as session:
+        for start in range(0, len(keys), 500):
+            deleted += session.execute(delete(ReviewLabel).where(ReviewLabel.item_key.in_(keys[start:start + 500]))
+                                       ).rowcount
+    return deleted
+
+
 def erase_transcript(conversation_id: str, tracker_url: Optional[str] = None) -> None:
     engine = create_engine(tracker_url or tracker_database_url(), future=True)
     try:
+        try:
+            forget_review_labels(engine, conversation_id)
+        except Exception as exc:  # the transcript still goes
+            logger.warning("could not delete the review labels of a deleted conversation (%s)", type(exc).__name__)
         delete_events(engine, [conversation_id])
     except Exception as exc:
         raise StorageError(f"could not delete the transcript ({type(exc).__name__})") from exc

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base
 
 Base = declarative_base()
@@ -15,6 +15,10 @@ RESOLUTIONS = ("handed_back", "closed")
 # A callback request is to do ("new") until staff mark it done ("called") or that nobody answered ("no_answer").
 CALLBACK_STATUSES = ("new", "called", "no_answer")
 DELIVERY_STATUSES = ("sent", "failed", "opted_out")
+# A staff member answers conversations; a reviewer also labels what the bot understood (the review page).
+ROLES = ("staff", "reviewer")
+# A label counts (is exported), or waits for a second reviewer: "not risk" on a message the bot escalated.
+LABEL_STATUSES = ("counted", "needs_second")
 
 
 def utcnow() -> datetime:
@@ -109,6 +113,7 @@ class StaffUser(Base):
     password_hash = Column(String(255), nullable=False)  # argon2id, with its parameters and salt
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     last_sign_in_at = Column(DateTime(timezone=True), nullable=True)
+    role = Column(String(16), nullable=False, default="staff", server_default="staff")  # one of ROLES
 
 
 class StaffSession(Base):
@@ -153,3 +158,29 @@ class NumberReveal(Base):
     at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     handoff_id = Column(Integer, ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=True, index=True)
     callback_id = Column(Integer, ForeignKey("callback_requests.id", ondelete="CASCADE"), nullable=True, index=True)
+
+
+class ReviewLabel(Base):
+    """What a reviewer said the bot should have understood from one message: its FAQ topic or intent
+    (kind "nlu"), risk or not with the category (kind "risk"), or a screen answer's value (kind "screen").
+
+    Only the masked text is kept (bot/privacy.mask_personal), and the message is identified by `item_key`, the
+    tracker store's event row id and time, never the conversation id (an SMS conversation's id is the phone
+    number): the purge deletes the conversation and leaves the label, which is then all that remains."""
+
+    __tablename__ = "review_labels"
+    __table_args__ = (UniqueConstraint("item_key", "kind", name="uq_review_labels_item_kind"),)
+
+    id = Column(Integer, primary_key=True)
+    item_key = Column(String(64), nullable=False)
+    kind = Column(String(16), nullable=False)  # nlu | risk | screen
+    question = Column(String(32), nullable=True)  # the screen question, for kind "screen"
+    text = Column(Text, nullable=False)  # masked
+    bot_said = Column(String(64), nullable=True)  # what the bot understood, as a label of the same kind
+    label = Column(String(64), nullable=False)
+    confirmed = Column(Integer, nullable=False, default=0, server_default="0")  # 1: "the bot was right"
+    status = Column(String(16), nullable=False, index=True)  # one of LABEL_STATUSES
+    labelled_by = Column(String(64), nullable=False)
+    labelled_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    second_by = Column(String(64), nullable=True)  # the second reviewer who agreed, when one was needed
+    second_at = Column(DateTime(timezone=True), nullable=True)
