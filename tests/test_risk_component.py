@@ -214,6 +214,8 @@ def test_a_lone_weak_rule_hit_that_the_model_reads_as_ordinary_is_set_aside(corr
 @pytest.mark.parametrize("text,score", [
     (LONG_HISTORY, 0.2),  # the model is not sure it is ordinary
     ("my friend overdosed. idk what to do", 0.01),  # too short for the model's reading to count
+    # Happening now: never left to the model (it scored this 0.02; the gate set, tests/risk/corpus.yml).
+    ("the dts are starting i can feel it, last time i ended up in the icu", 0.02),
     # A suicide rule is never set aside, whatever the model says.
     ("I keep thinking about suicide lately and I have the pills in the drawer, anyway what time is group", 0.01),
 ])
