@@ -21,6 +21,7 @@ from typing import Deque, Dict, List, Optional
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from bot.storage.db import StorageError, session_scope
 from bot.storage.models import ROLES, StaffSession, StaffUser, utcnow
@@ -112,14 +113,23 @@ def add_user(username: str, password: str, url: Optional[str] = None, role: str 
         raise StorageError(f"could not create the account ({type(exc).__name__})") from exc
 
 
+def _account(session: Session, name: str) -> Optional[StaffUser]:
+    return session.execute(select(StaffUser).where(StaffUser.username == name)).scalars().first()
+
+
+def _existing(session: Session, name: str) -> StaffUser:
+    user = _account(session, name)
+    if user is None:
+        raise AccountError(f"there is no account called {name!r}")
+    return user
+
+
 def set_password(username: str, password: str, url: Optional[str] = None) -> None:
     """A new password; every session of that account ends."""
     name = check_username(username)
     check_password(password)
     with session_scope(url) as session:
-        user = session.execute(select(StaffUser).where(StaffUser.username == name)).scalars().first()
-        if user is None:
-            raise AccountError(f"there is no account called {name!r}")
+        user = _existing(session, name)
         user.password_hash = _hasher.hash(password)
         session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
 
@@ -129,16 +139,14 @@ def set_role(username: str, role: str, url: Optional[str] = None) -> None:
     name = check_username(username)
     check_role(role)
     with session_scope(url) as session:
-        user = session.execute(select(StaffUser).where(StaffUser.username == name)).scalars().first()
-        if user is None:
-            raise AccountError(f"there is no account called {name!r}")
+        user = _existing(session, name)
         user.role = role
 
 
 def remove_user(username: str, url: Optional[str] = None) -> bool:
     name = (username or "").strip().lower()
     with session_scope(url) as session:
-        user = session.execute(select(StaffUser).where(StaffUser.username == name)).scalars().first()
+        user = _account(session, name)
         if user is None:
             return False
         session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
@@ -155,7 +163,7 @@ def authenticate(username: str, password: str, url: Optional[str] = None) -> Opt
     """The user's id when the password is right, else None (after the same amount of work)."""
     name = (username or "").strip().lower()
     with session_scope(url) as session:
-        user = session.execute(select(StaffUser).where(StaffUser.username == name)).scalars().first()
+        user = _account(session, name)
         stored = user.password_hash if user is not None else _DUMMY_HASH
         try:
             _hasher.verify(stored, password or "")

@@ -7,7 +7,7 @@ from typing import List, Optional, Tuple
 from sqlalchemy import case, func, select, update
 
 from bot.channels.ids import TEST_PREFIX
-from bot.storage.db import StorageError, session_scope
+from bot.storage.db import StorageError, get_row, session_scope
 from bot.storage.models import CALLBACK_STATUSES, CallbackRequest, NumberReveal, utcnow
 
 PAGE_SIZE = 50
@@ -45,11 +45,7 @@ def count_to_do(url: Optional[str] = None) -> int:
 
 
 def get_callback(callback_id: int, url: Optional[str] = None) -> Optional[CallbackRequest]:
-    try:
-        with session_scope(url) as session:
-            return session.get(CallbackRequest, callback_id)
-    except Exception as exc:
-        raise StorageError(f"could not read the callback request ({type(exc).__name__})") from exc
+    return get_row(CallbackRequest, callback_id, "the callback request", url)
 
 
 def set_status(callback_id: int, status: str, username: str, url: Optional[str] = None) -> bool:

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Type, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import database_url
+
+T = TypeVar("T")
 
 
 class StorageError(RuntimeError):
@@ -51,3 +53,12 @@ def session_scope(url: Optional[str] = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def get_row(model: Type[T], row_id: int, what: str, url: Optional[str] = None) -> Optional[T]:
+    """One row by its id, or None; any database failure as a StorageError naming what was being read."""
+    try:
+        with session_scope(url) as session:
+            return session.get(model, row_id)
+    except Exception as exc:
+        raise StorageError(f"could not read {what} ({type(exc).__name__})") from exc

@@ -13,7 +13,7 @@ from typing import List, Optional, Tuple
 from sqlalchemy import case, func, select, update
 
 from bot.channels.ids import TEST_PREFIX
-from bot.storage.db import StorageError, session_scope
+from bot.storage.db import StorageError, get_row, session_scope
 from bot.storage.models import RESOLUTIONS, URGENCIES, Handoff, StaffAction, utcnow
 
 _RANK = {u: i for i, u in enumerate(URGENCIES)}  # lower is more urgent
@@ -163,11 +163,7 @@ def recently_closed(limit: int = 20, url: Optional[str] = None, tests: bool = Fa
 
 
 def get_handoff(handoff_id: int, url: Optional[str] = None) -> Optional[Handoff]:
-    try:
-        with session_scope(url) as session:
-            return session.get(Handoff, handoff_id)
-    except Exception as exc:
-        raise StorageError(f"could not read the handoff ({type(exc).__name__})") from exc
+    return get_row(Handoff, handoff_id, "the handoff", url)
 
 
 def actions_of(handoff_id: int, url: Optional[str] = None) -> List[StaffAction]:
