@@ -387,7 +387,14 @@ def test_the_queue_is_usable_without_sideways_scrolling(browser, servers, staff_
         row = page.locator("#waiting-table tbody tr").filter(has_text=console_data["tag"][-6:])
         opener = row.get_by_role("link", name="Open")
         expect(opener).to_be_visible()
-        box = opener.bounding_box()
+        # The page redraws its tables every few seconds (console.js): a row replaced between the check above and
+        # this read has no box for a moment; the locator finds the new row on the next try.
+        box = None
+        for _ in range(50):
+            box = opener.bounding_box()
+            if box:
+                break
+            page.wait_for_timeout(100)
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, box
         no_sideways_scrolling(page)
         page.screenshot(path=str(artifacts / f"console_queue_{width}.png"), full_page=True)
