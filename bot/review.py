@@ -94,11 +94,18 @@ def _engine(url: str) -> Engine:
     return create_engine(url, future=True)
 
 
+_EVENTS: Dict[str, Table] = {}
+
+
 def _events(eng: Engine) -> Optional[Table]:
-    try:
-        return Table("events", MetaData(), autoload_with=eng)
-    except Exception:  # no conversation stored yet
-        return None
+    """Rasa's events table, read from the database once per engine (not on every page load)."""
+    key = str(eng.url)
+    if key not in _EVENTS:
+        try:
+            _EVENTS[key] = Table("events", MetaData(), autoload_with=eng)
+        except Exception:  # no conversation stored yet: look again next time
+            return None
+    return _EVENTS[key]
 
 
 def conversations(since: Optional[float] = None, until: Optional[float] = None, sender: Optional[str] = None,
