@@ -177,6 +177,7 @@ def test_idioms_do_not_fire(detector, text):
     pytest.param("i dont think im suicidal, just worn out", id="dont-think-suicidal"),
     pytest.param("nope, no seizures and no shakes", id="no-seizures"),
     pytest.param("i would never hurt my kids", id="never-hurt-kids"),
+    pytest.param("he's anxious, but nothing like hearing voices, and no hospital stays", id="nothing-like"),
 ])
 def test_negations_do_not_fire(detector, text):
     verdict = detector.detect(text)
@@ -189,6 +190,9 @@ def test_negations_do_not_fire(detector, text):
     case("my legs cant stop shaking and its day 2 off the bottle", "cant-stop-is-not-negation",
          is_risk=True, category="withdrawal_danger"),
     case("i dont want to live like this anymore", "negation-inside-the-phrase", is_risk=True, category="suicide"),
+    case("i feel nothing but the urge to kill myself", "nothing-but-affirms", is_risk=True, category="suicide"),
+    case("nothing like that, but i am hearing voices right now", "nothing-like-ends-at-the-clause",
+         is_risk=True, category="withdrawal_danger"),
 ])
 def test_negation_does_not_hide_a_disclosure(detector, text, expected):
     check(detector.detect(text), expected)

@@ -646,7 +646,7 @@ class RiskDetector:
             norm = token.norm_
             if norm in _CLAUSE_BREAKS:
                 return False
-            if norm in self._negation:
+            if norm in self._negation or self._denial_by_comparison(doc, i, start):
                 after = doc[i + 1] if i + 1 < len(doc) else None
                 after_norm = after.norm_ if after is not None and i + 1 < start else ""
                 interjection = (token.lower_ in _INTERJECTION_NEGATIONS and after is not None
@@ -663,6 +663,12 @@ class RiskDetector:
             if norm not in _COORDINATORS:
                 budget -= 1
         return False
+
+    @staticmethod
+    def _denial_by_comparison(doc, i: int, start: int) -> bool:
+        """"nothing like hearing voices", the screen's mental-health question answered: "nothing like" denies what
+        follows. "Nothing" alone does not ("nothing but the urge to ...", "nothing to live for")."""
+        return doc[i].lower_ == "nothing" and i + 1 < start and doc[i + 1].lower_ == "like"
 
     @staticmethod
     def _undone_after(doc, end: Optional[int]) -> bool:

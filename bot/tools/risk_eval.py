@@ -29,7 +29,7 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
                    for name in ("fresh.yml", "fresh2.yml", "fresh3.yml", "fresh4.yml", "fresh5.yml",
                                 "fresh6.yml", "blind17.yml", "blind18a.yml", "blind18b.yml", "blind18c.yml",
                                 "blind19a.yml", "blind19b.yml", "blind19c.yml", "blind20a.yml", "blind20b.yml",
-                                "blind20c.yml", "blind21a.yml"))
+                                "blind20c.yml", "blind21a.yml", "blind22a.yml", "blind22b.yml"))
 # Sets nobody has tuned on yet: only their figures are printed, never their messages, so they stay unseen
 # by whoever changes the rules next (a round tunes on the newest of them and writes a new one first).
 # blind17.yml was written for issue 17 by a helper who saw neither the rules, the corpus (data/risk) nor the
@@ -37,8 +37,9 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
 # blind17.yml informed the learned model's thresholds and the second corpus round (issue 17): development data
 # since. blind18a-c were written for that round by three more helpers, each given a different slice (who
 # writes, how, where the risk sits), who saw neither the corpus, the rules nor each other's sets.
-# blind20a-c were scored once (session 8) and looked at since: development data. blind21a is unscored.
-BLIND_SETS = {"fresh6.yml", "blind21a.yml"}
+# blind20a-c were scored once (session 8) and looked at since: development data; blind21a likewise (session 9).
+# blind22a-b are unscored.
+BLIND_SETS = {"fresh6.yml", "blind22a.yml", "blind22b.yml"}
 RECALL_TARGET = 1.0
 FALSE_POSITIVE_LIMIT = 0.03
 
