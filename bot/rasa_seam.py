@@ -371,6 +371,16 @@ def spans_processes(sio: Any) -> bool:
     return isinstance(sio.manager, AsyncPubSubManager)
 
 
+def listen_to_other_processes(sio: Any) -> None:
+    """python-socketio 5.9 starts a server's Redis listener (`manager.initialize()`) on the server's first
+    socket connection (AsyncServer._handle_eio_connect). A process that has had none (the staff reply came to it
+    through the HTTP API) would never hear the acknowledgement coming back through Redis: start it now, as that
+    first connection would. Call it from the running event loop."""
+    if not sio.manager_initialized:
+        sio.manager_initialized = True
+        sio.manager.initialize()
+
+
 def replace_handler(sio: Any, event: str, namespace: Optional[str],
                     handler: Callable[..., Awaitable[Any]]) -> None:
     """Registers `handler` for `event` in place of the one Rasa's blueprint registered (python-socketio keeps

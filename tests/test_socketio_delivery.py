@@ -240,3 +240,28 @@ def test_a_reply_the_chat_missed_is_delivered_once_it_reconnects(server, project
     got = asyncio.run(scenario())
     assert [m["text"] for m in got] == ["Hi, this is the admissions team.", "Are you there?"]
     assert all(m["delivery"] == delivery for m in got)
+
+
+def test_with_several_processes_a_reply_from_another_process_is_sent_then_delivered(redis_url, project_db,
+                                                                                     monkeypatch):
+    """REDIS_URL (several Rasa processes): the staff reply lands on a process that does not hold the person's
+    socket, so it cannot tell "no_session"; it goes to the room through Redis, is recorded "sent", and the
+    acknowledgement comes back through Redis to the process that sent it."""
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    holder, other = SocketServer(), SocketServer()  # two processes' socket.io servers, sharing Redis
+    delivery = secrets.token_hex(16)
+
+    async def scenario():
+        # `other` has never had a socket connection (python-socketio would start its Redis listener on the first):
+        # the channel starts it, or the acknowledgement would never reach it.
+        async with Chat(holder.port) as chat:
+            await in_thread(other.staff_reply, chat.session_id, "Hello from the team.", delivery)
+            assert deliveries_of(chat.session_id)[delivery] in ("sent", "delivered")
+            assert [m["text"] for m in await chat.wait_for(1)] == ["Hello from the team."]
+            assert await status_becomes(chat.session_id, delivery, "delivered") == "delivered"
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        holder.close()
+        other.close()

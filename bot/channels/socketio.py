@@ -119,6 +119,8 @@ class CustomPayloadSocketIOOutput(SocketIOOutput):
         sends it if that chat reconnects). With several processes (Redis) sockets held by another process are
         not known here: the reply goes to the room, is recorded "sent", and an acknowledgement still comes back."""
         spans = rasa_seam.spans_processes(self.sio)
+        if spans:
+            rasa_seam.listen_to_other_processes(self.sio)  # the acknowledgement comes back through Redis
         sockets = rasa_seam.live_sockets(self.sio, recipient_id)
         if not sockets and not spans:
             await record(delivery, recipient_id, "no_session")
