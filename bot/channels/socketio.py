@@ -214,18 +214,19 @@ class GuardedSocketIOInput(SocketIOInput):
                 if delivery and delivery not in receipts:
                     receipts[delivery] = Receipt(delivery, session_id, sum(delivery_of(p) == delivery for p in missed))
             parts: Dict[str, int] = {}
-            for payload in missed:
-                delivery = delivery_of(payload)
-                if delivery is None:
-                    await sio.emit(self.bot_message_evt, payload, room=sid, namespace=namespace)
-                    continue
-                part = parts[delivery] = parts.get(delivery, -1) + 1
-                await sio.emit(self.bot_message_evt, payload, room=sid, namespace=namespace,
-                               callback=receipts[delivery].on_ack(part))
-            for delivery, receipt in receipts.items():
-                try:
+            try:
+                for payload in missed:
+                    delivery = delivery_of(payload)
+                    if delivery is None:
+                        await sio.emit(self.bot_message_evt, payload, room=sid, namespace=namespace)
+                        continue
+                    part = parts[delivery] = parts.get(delivery, -1) + 1
+                    await sio.emit(self.bot_message_evt, payload, room=sid, namespace=namespace,
+                                   callback=receipts[delivery].on_ack(part))
+                for delivery in receipts:
                     await record(delivery, session_id, "sent")
-                finally:
+            finally:
+                for receipt in receipts.values():
                     receipt.ready()
 
         async def catch_up(sid: str, session_id: str, received: int, agent: Any) -> None:
