@@ -31,7 +31,7 @@ import itertools
 import logging
 import weakref
 from contextlib import contextmanager
-from typing import Any, Awaitable, Callable, Dict, Iterator, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional, Text, Tuple
 
 from rasa.core.channels.rest import RestInput
 from rasa.core.lock_store import LOCK_LIFETIME, RedisLockStore
@@ -332,7 +332,8 @@ class HookedRestInput(RestInput):
 # 8. Rasa's socket.io channel and python-socketio's server (rasa 3.6.21, rasa/core/channels/socketio.py;
 # python-socketio 5.9, python-engineio 4.x). Extension point: a custom InputChannel in credentials.yml
 # (bot/channels/socketio.GuardedSocketIOInput subclasses SocketIOInput). Rasa builds its AsyncServer inside
-# `blueprint()` with no way to pass options, so the project changes the built server through these helpers.
+# `blueprint()` with no way to pass options, so the project changes the built server through these helpers,
+# and reads its room membership through them (which sockets have a web conversation open now).
 # ---------------------------------------------------------------------------------------------------------
 async def send_to_socket(output: Any, socket_id: Text, payload: Any) -> None:
     """SocketIOOutput._send_message: emits Rasa's bot message event to one room."""
@@ -347,6 +348,37 @@ def use_redis_manager(sio: Any, url: str) -> None:
 
     sio.manager = socketio.AsyncRedisManager(url)
     sio.manager.set_server(sio)
+
+
+def live_sockets(sio: Any, room: Text, namespace: Optional[Text] = None) -> List[Text]:
+    """The sockets of THIS process in a room (a web conversation's session id): python-socketio's manager
+    keeps room membership per process (`manager.get_participants`, which fails for a namespace nobody has
+    joined yet). With the Redis manager (several processes) a socket held by another process is not listed:
+    see `spans_processes`. Used to tell whether a staff reply reaches an open chat (bot/channels/socketio.py)."""
+    namespace = namespace or "/"
+    if namespace not in sio.manager.rooms:
+        return []
+    return [sid for sid, _ in sio.manager.get_participants(namespace, room)]
+
+
+def spans_processes(sio: Any) -> bool:
+    """Is this server's manager python-socketio's pub/sub (Redis) manager, so that a room may have sockets in
+    other processes that `live_sockets` cannot see? (Its emit with a callback still reaches them and brings
+    the acknowledgement back through Redis: python-socketio 5.9, AsyncPubSubManager.emit and _handle_emit.)"""
+    # Not exported by the package in 5.9 (and the module is async_pubsub_manager from 5.10 on).
+    from socketio.asyncio_pubsub_manager import AsyncPubSubManager
+
+    return isinstance(sio.manager, AsyncPubSubManager)
+
+
+def listen_to_other_processes(sio: Any) -> None:
+    """python-socketio 5.9 starts a server's Redis listener (`manager.initialize()`) on the server's first
+    socket connection (AsyncServer._handle_eio_connect). A process that has had none (the staff reply came to it
+    through the HTTP API) would never hear the acknowledgement coming back through Redis: start it now, as that
+    first connection would. Call it from the running event loop."""
+    if not sio.manager_initialized:
+        sio.manager_initialized = True
+        sio.manager.initialize()
 
 
 def replace_handler(sio: Any, event: str, namespace: Optional[str],

@@ -310,7 +310,11 @@ def test_a_staff_reply_goes_to_the_person_without_the_staff_name(staff):
         call = rasa.calls[-1]
         assert call["query"]["execute_side_effects"] == "true" and call["query"]["output_channel"] == "latest"
         assert call["events"][0] == {"event": "pause"}
-        assert call["events"][1] == {"event": "bot", "text": "Hi, I'm here. How can I help?", "metadata": {"staff": True}}
+        sent = call["events"][1]
+        # A flag and the delivery id the web chat records its outcome under (bot/channels/socketio.py), no name.
+        assert sent == {"event": "bot", "text": "Hi, I'm here. How can I help?",
+                        "metadata": {"staff": True, "delivery": sent["metadata"]["delivery"]}}
+        assert re.fullmatch(r"[0-9a-f]{32}", sent["metadata"]["delivery"])
         assert "alice" not in str(call)
         page = await (await client.get(f"/handoffs/{hid}")).text()
         assert "Hi, I&#39;m here. How can I help?" in page and "alice reply" not in page
@@ -838,7 +842,6 @@ def test_the_callbacks_view_lists_requests_with_masked_numbers_status_and_a_coun
 def test_each_staff_reply_by_text_shows_whether_it_was_sent_failed_or_not_sent(staff):
     phone = "+16175550142"
     sms_handoff = request_handoff(phone, "twilio", "asked_for_person", "routine")
-    web_handoff = request_handoff("web-1", "socketio", "asked_for_person", "routine")
 
     async def scenario(client, rasa):
         await sign_in(client)
@@ -865,11 +868,51 @@ def test_each_staff_reply_by_text_shows_whether_it_was_sent_failed_or_not_sent(s
         assert '<span class="flag delivery sent">sent by text</span>' in page
         assert '<span class="flag delivery failed">text not sent: failed</span>' in page
 
-        # A web chat reply carries no delivery id: the widget gets exactly what it got before.
+    run_console(staff, scenario)
+
+
+def test_each_staff_reply_in_the_web_chat_shows_whether_it_was_delivered(staff):
+    web_handoff = request_handoff("web-1", "socketio", "asked_for_person", "routine")
+    rest_handoff = request_handoff("rest-1", "rest", "asked_for_person", "routine")
+
+    async def scenario(client, rasa):
+        await sign_in(client)
         await post(client, f"/handoffs/{web_handoff}/claim")
-        await post(client, f"/handoffs/{web_handoff}/reply", text="Hello from the team.")
-        (sent,) = [e for call in rasa.calls if call["cid"] == "web-1" for e in call["events"]
-                   if e.get("text") == "Hello from the team."]
-        assert sent["metadata"] == {"staff": True}
+        # The socket.io channel records what became of it (bot/channels/socketio.py); here the fake Rasa does.
+        rasa.delivery = "delivered"  # the person's chat acknowledged it
+        resp = await post(client, f"/handoffs/{web_handoff}/reply", text="Hello from the team.")
+        assert resp.status == 303
+        rasa.delivery = "sent"  # emitted to an open chat that has not acknowledged it (rasa-webchat never does)
+        await post(client, f"/handoffs/{web_handoff}/reply", text="Take your time.")
+        rasa.delivery = "no_session"  # nobody has the chat open: staff are told at once
+        resp = await post(client, f"/handoffs/{web_handoff}/reply", text="Are you still there?")
+        page = await resp.text()
+        assert resp.status == 502 and "it was not delivered" in page and "does not have the chat open" in page
+        assert "Are you still there?</textarea>" not in page  # it is in the conversation: nothing to send again
+
+        sent = [e for call in rasa.calls if call["cid"] == "web-1" for e in call["events"] if e["event"] == "bot"
+                and (e.get("metadata") or {}).get("staff")]
+        ids = [e["metadata"]["delivery"] for e in sent]
+        assert len(set(ids)) == 3 and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
+        assert all(set(e["metadata"]) == {"staff", "delivery"} for e in sent)  # no name, no text
+
+        data = await (await client.get(f"/api/handoffs/{web_handoff}")).json()
+        staff_lines = [(line["text"], line["delivery"], line["delivery_label"], line["not_sent"])
+                       for line in data["transcript"] if line["who"] == "staff"]
+        assert staff_lines == [
+            ("Hello from the team.", "delivered", "delivered: shown in their chat", False),
+            ("Take your time.", "sent", "sent, not yet confirmed", False),
+            ("Are you still there?", "no_session", "not delivered: the person is not on the chat page", False)]
+        page = await (await client.get(f"/handoffs/{web_handoff}")).text()
+        assert '<span class="flag delivery delivered">delivered: shown in their chat</span>' in page
+        assert '<span class="flag delivery no_session">not delivered: the person is not on the chat page</span>' \
+            in page
+
+        # The REST test channel delivers nothing: no id, nothing claimed about it.
+        await post(client, f"/handoffs/{rest_handoff}/claim")
+        await post(client, f"/handoffs/{rest_handoff}/reply", text="Stored only.")
+        (stored,) = [e for call in rasa.calls if call["cid"] == "rest-1" for e in call["events"]
+                     if e.get("text") == "Stored only."]
+        assert stored["metadata"] == {"staff": True}
 
     run_console(staff, scenario)

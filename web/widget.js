@@ -314,14 +314,30 @@
         save("received", received);
       }
     });
-    socket.on("bot_uttered", (message) => {
+    socket.on("bot_uttered", (message, ack) => {
       if (received !== null) {
         received += 1;
         save("received", received);
       }
       receive(message);
+      // A staff reply carries a delivery id and asks for an acknowledgement: it is given once the reply is in
+      // the open chat, so the team's console can show it delivered (bot/channels/socketio.py).
+      if (typeof ack === "function" && message && typeof message.delivery === "string") acknowledge(ack);
     });
     showStatus();
+  }
+
+  // Acknowledgements of staff replies that arrived while the chat was closed (the launcher showing): given
+  // when the person opens it and the reply is on screen.
+  let unacknowledged = [];
+  function acknowledge(ack) {
+    if (panel.hidden) unacknowledged.push(ack);
+    else ack(true);
+  }
+  function acknowledgeShown() {
+    const waitingAcks = unacknowledged;
+    unacknowledged = [];
+    for (const ack of waitingAcks) ack(true);
   }
 
   function withToken(callback) {
@@ -409,6 +425,7 @@
     if (open) {
       loadClient();
       log.scrollTop = log.scrollHeight;
+      acknowledgeShown();
       input.focus();
     } else {
       launcher.focus();

@@ -48,7 +48,12 @@ DELIVERY_PROBLEMS = {
               "answer. Try sending it again in a moment, or call them.",
     "opted_out": "Your reply is in the conversation, but it was not texted: this number has just texted STOP. If a "
                  "phone number is on file for them, call them instead.",
+    "no_session": "Your reply is in the conversation, but it was not delivered: the person does not have the chat "
+                  "open now (they closed the page or lost their connection). If their chat reconnects, it is sent "
+                  "to them then.",
 }
+# Channels whose staff replies get a delivery id, under which the channel records what became of them.
+RECEIPT_CHANNELS = {"twilio", "socketio"}
 NOTE_AT_RISK = ("The person wrote a risk message at {at}, after this conversation was claimed. Write a note for "
                 "whoever picks it up next: it goes back to the queue as urgent and stays open.")
 
@@ -341,11 +346,11 @@ async def conversation_data(request: web.Request, row) -> Dict[str, Any]:
     stop_at, since = await opted_out_since(request, row), await claimed_since(request, row)
     data: Dict[str, Any] = {"handoff": views.handoff_view(row, now, zone, stop_at), "transcript": [],
                             "transcript_error": "", "paused": None, "risk_since_claim": False}
-    deliveries = await in_thread(sms.deliveries_of, row.conversation_id, db(request)) if row.channel == "twilio" \
-        else {}
+    deliveries = await in_thread(sms.deliveries_of, row.conversation_id, db(request)) \
+        if row.channel in RECEIPT_CHANNELS else {}
     try:
         tracker = await request.app[RASA].tracker(row.conversation_id)
-        data["transcript"] = views.transcript(tracker, zone, now, since, stop_at, deliveries)
+        data["transcript"] = views.transcript(tracker, zone, now, since, stop_at, deliveries, row.channel)
         data["paused"] = bool(tracker.get("paused"))
         data["risk_since_claim"] = bool(views.risk_since(tracker, since))
     except RasaUnavailable as exc:
@@ -425,8 +430,8 @@ async def reply(request: web.Request) -> web.StreamResponse:
         # The SMS line would drop it silently: refuse it here, where staff can see why.
         since = views.clock(stop_at, views.clinic_zone())
         return await handoff_page(request, "Not sent. " + OPTED_OUT.format(since=since), 409, draft=text)
-    # By text, the SMS line records what became of the reply under this id: the transcript shows it.
-    delivery = secrets.token_hex(16) if row.channel == "twilio" else None
+    # The SMS line or the web chat's channel records what became of the reply under this id: the transcript shows it.
+    delivery = secrets.token_hex(16) if row.channel in RECEIPT_CHANNELS else None
     try:
         await request.app[RASA].reply(row.conversation_id, text, delivery)
     except RasaUnavailable as exc:

@@ -105,6 +105,9 @@ def queue_link(view: str = "open", page: int = 1, q: str = "", tests: bool = Fal
 
 # What became of a staff reply sent by text (opted_out is shown by the "not sent (opted out)" flag).
 DELIVERY_LABELS = {"sent": "sent by text", "failed": "text not sent: failed"}
+# ... and in the web chat (bot/channels/socketio.py): the widget acknowledges a reply once it is in the open chat.
+WEB_DELIVERY_LABELS = {"delivered": "delivered: shown in their chat", "sent": "sent, not yet confirmed",
+                       "no_session": "not delivered: the person is not on the chat page"}
 CALLBACK_STATUS_LABELS = {"new": "To do", "called": "Done", "no_answer": "No answer"}
 
 
@@ -185,7 +188,7 @@ def risk_flag(risk: Dict[str, str]) -> str:
 def transcript(tracker: Dict[str, Any], zone: ZoneInfo, now: Optional[datetime] = None,
                claimed_since: Optional[datetime] = None,
                opted_out_since: Optional[datetime] = None,
-               deliveries: Optional[Dict[str, str]] = None) -> List[Dict[str, Any]]:
+               deliveries: Optional[Dict[str, str]] = None, channel: str = "twilio") -> List[Dict[str, Any]]:
     """The person's and the assistant's messages, staff replies and take-overs, oldest first.
 
     A risk message is flagged with its category and urgency, and as "since the claim" when it came after
@@ -193,8 +196,10 @@ def transcript(tracker: Dict[str, Any], zone: ZoneInfo, now: Optional[datetime] 
     the number was opted out, and console notices flagged when they were made (NOT_TEXTED); and a line shows
     when the number texted STOP (`opted_out_since`, if it is opted out now: the STOP itself never reaches the
     assistant, so it is not among the events). A staff reply sent by text shows what became of it (`deliveries`:
-    the SMS line's record, by the delivery id in the reply's metadata): sent, failed, or not sent (opted out)."""
+    the SMS line's record, by the delivery id in the reply's metadata): sent, failed, or not sent (opted out); in the
+    web chat (`channel` "socketio") delivered, sent (not yet confirmed) or not delivered (no chat open)."""
     deliveries = deliveries or {}
+    labels = WEB_DELIVERY_LABELS if channel == "socketio" else DELIVERY_LABELS
     lines: List[Dict[str, Any]] = []
     paused = False  # each staff reply pauses again (see rasa_api.reply): show only the changes
     turn_not_texted = False  # the latest person's message came while their number was opted out
@@ -219,7 +224,7 @@ def transcript(tracker: Dict[str, Any], zone: ZoneInfo, now: Optional[datetime] 
             if meta.get("staff"):
                 outcome = deliveries.get(str(meta.get(DELIVERY) or ""), "")
                 line = {"who": "staff", "label": "Staff", "delivery": outcome,
-                        "delivery_label": DELIVERY_LABELS.get(outcome, "")}
+                        "delivery_label": labels.get(outcome, "")}
             elif meta.get("console_notice"):
                 line = {"who": "notice", "label": "Console"}
             else:

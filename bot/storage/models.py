@@ -14,7 +14,9 @@ HANDOFF_STATUSES = ("waiting", "claimed", "closed")
 RESOLUTIONS = ("handed_back", "closed")
 # A callback request is to do ("new") until staff mark it done ("called") or that nobody answered ("no_answer").
 CALLBACK_STATUSES = ("new", "called", "no_answer")
-DELIVERY_STATUSES = ("sent", "failed", "opted_out")
+# SMS line (channel "twilio"): sent, failed, opted_out. Web chat (channel "socketio"): sent (emitted to an open chat,
+# not acknowledged yet), delivered (the chat acknowledged it), no_session (no chat had the conversation open).
+DELIVERY_STATUSES = ("sent", "failed", "opted_out", "delivered", "no_session")
 # A staff member answers conversations; a reviewer also labels what the bot understood (the review page).
 ROLES = ("staff", "reviewer")
 # A label counts (is exported), or waits for a second reviewer: "not risk" on a message the bot escalated.
@@ -90,9 +92,11 @@ class SmsOptOut(Base):
 
 
 class MessageDelivery(Base):
-    """What became of a staff reply sent by text (the SMS line records it as it sends): sent (Twilio accepted
-    every part), failed (Twilio refused or did not answer), or opted_out (not sent: the number texted STOP).
-    "sent" is Twilio's acceptance, not the phone's receipt (that needs Twilio's status callbacks)."""
+    """What became of a staff reply (the channel records it as it sends). By text (channel "twilio"): sent (Twilio
+    accepted every part), failed (Twilio refused or did not answer), or opted_out (not sent: the number texted
+    STOP); "sent" is Twilio's acceptance, not the phone's receipt (that needs Twilio's status callbacks). In the
+    web chat (channel "socketio"): sent (emitted to an open chat), delivered (the chat acknowledged every part),
+    or no_session (no chat had the conversation open)."""
 
     __tablename__ = "message_deliveries"
 

@@ -14,8 +14,9 @@ from bot.storage.models import DELIVERY_STATUSES, MessageDelivery, SmsOptOut, ut
 # on a person's message that arrived while their number was opted out (that turn's replies were not texted);
 # the console sets it on its own notices to an opted-out number. The console shows those as not sent.
 NOT_TEXTED = "sms_opted_out"
-# Metadata key of a staff reply sent by text: an id the console makes, under which the SMS line records what became
-# of it (message_deliveries), so the console can show it sent, failed or not sent (opted out).
+# Metadata key of a staff reply: an id the console makes, under which the channel records what became of it
+# (message_deliveries): by text sent, failed or not sent (opted out), by the SMS line; in the web chat sent,
+# delivered or no_session, by the socket.io channel (bot/channels/socketio.py).
 DELIVERY = "delivery"
 DELIVERY_ID = re.compile(r"[0-9a-f]{32}")
 
@@ -71,7 +72,7 @@ def record_delivery(delivery_id: str, conversation_id: str, status: str, channel
 
 
 def deliveries_of(conversation_id: str, url: Optional[str] = None) -> Dict[str, str]:
-    """What became of each staff reply texted in this conversation: delivery id -> status."""
+    """What became of each staff reply sent in this conversation (by text or in the web chat): delivery id -> status."""
     try:
         with session_scope(url) as session:
             rows = session.execute(select(MessageDelivery).where(MessageDelivery.conversation_id == conversation_id))

@@ -5,7 +5,9 @@ uses the console in chromium: sees the conversation waiting, claims it, replies,
 the reply; the assistant stays quiet while staff have the conversation, except for the crisis resources
 on a risk message; after the hand-back it answers again. A hand-back after a risk message needs a note and
 leaves the conversation in the queue, urgent. New urgent conversations appear without a reload. A number
-that texted STOP is shown as opted out, its unsent replies as not sent, and staff cannot text it.
+that texted STOP is shown as opted out, its unsent replies as not sent, and staff cannot text it. A staff reply
+to a person in the web widget shows "delivered" once the widget acknowledged it, and "not delivered" after the
+person closed the page.
 """
 from __future__ import annotations
 
@@ -127,8 +129,10 @@ def test_staff_sign_in_claim_and_reply_reach_the_person_over_socketio(page: Page
     page.get_by_label(re.compile("^Your reply")).fill(reply)
     page.get_by_role("button", name="Send").click()
     assert visitor.read_until(reply)[-1] == reply
-    # Marked as the team's, so the widget never shows a person's words as the assistant's.
-    assert {"text": reply, "staff": True} in visitor.payloads
+    # Marked as the team's, so the widget never shows a person's words as the assistant's; with the delivery id
+    # the chat acknowledges it under (python-socketio's client acknowledges every message it handles).
+    (sent,) = [p for p in visitor.payloads if p.get("text") == reply]
+    assert sent == {"text": reply, "staff": True, "delivery": sent["delivery"]}
     assert any(p.get("console_notice") is True and JOINED in p.get("text", "") for p in visitor.payloads)
     expect(transcript.locator("li.staff")).to_contain_text(reply)
     expect(page).not_to_have_title(re.compile("pwned"))
@@ -218,6 +222,46 @@ def test_signing_out_ends_the_session(page: Page, servers, staff_login):
     expect(page).to_have_url(re.compile(r"/login$"))
     response = page.request.get(console(servers) + "/api/queue")
     assert response.status == 401
+
+
+def test_a_staff_reply_in_the_widget_shows_delivered_and_after_the_page_is_closed_not_delivered(
+        page: Page, browser, servers, staff_login, chat_url):
+    # The person, in the project's web widget (another browser context: another person's browser).
+    person = browser.new_context(viewport={"width": 1000, "height": 800}).new_page()
+    person.goto(chat_url)
+    person.get_by_role("button", name="Chat with us").click()
+    box = person.get_by_label("Type your message")
+    box.fill("can i talk to a real person")
+    box.press("Enter")
+    expect(person.locator(".iopw-bot").filter(has_text="911").first).to_be_visible(timeout=WAIT * 1000)
+    session_id = person.evaluate("() => JSON.parse(sessionStorage.getItem("
+                                 "'iop-chat:' + location.origin + ':session'))")
+
+    sign_in(page, servers, staff_login)
+    row = page.locator("#waiting-table tbody tr").filter(has_text=f"visitor …{session_id[-6:]}")
+    expect(row).to_contain_text("Web chat")
+    row.get_by_role("link", name="Open").click()
+    page.get_by_role("button", name=re.compile("^Claim")).click()
+    expect(page.locator("#status-text")).to_contain_text("With nurse")
+
+    reply = "Hi, this is the admissions team. I'm here now."
+    page.get_by_label(re.compile("^Your reply")).fill(reply)
+    page.get_by_role("button", name="Send").click()
+    expect(person.locator(".iopw-staff").filter(has_text=reply)).to_be_visible(timeout=WAIT * 1000)
+    # The widget acknowledged it once shown; the console's page updates itself (no reload) to say so, in words.
+    first = page.locator("#transcript li.staff").filter(has_text=reply)
+    expect(first.locator(".flag.delivery")).to_have_text("delivered: shown in their chat", timeout=WAIT * 1000)
+
+    # The person closes the page: the next reply reaches no chat, and the console says so at once.
+    person.context.close()
+    page.wait_for_timeout(1000)  # the server sees the socket close (a WebSocket close: well under a second)
+    later = "Are you still there? You can also call us."
+    page.get_by_label(re.compile("^Your reply")).fill(later)
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_role("alert").filter(has_text="it was not delivered")).to_be_visible(timeout=WAIT * 1000)
+    second = page.locator("#transcript li.staff").filter(has_text=later)
+    expect(second.locator(".flag.delivery")).to_have_text("not delivered: the person is not on the chat page")
+    expect(first.locator(".flag.delivery")).to_have_text("delivered: shown in their chat")
 
 
 def text_as_twilio(rasa_port: int, sender: str, body: str) -> int:

@@ -411,3 +411,33 @@ def test_narrow_and_zoomed_screens_have_no_sideways_scroll(page, chat_url, artif
                     page.get_by_label("Type your message")):
         expect(locator).to_be_in_viewport()
     page.screenshot(path=str(artifacts / f"widget-{name}.png"))
+
+
+def test_a_staff_reply_with_a_delivery_id_is_acknowledged_only_once_it_is_shown(page, chat_url):
+    """The console shows a web-chat reply "delivered" when the widget acknowledges it (bot/channels/socketio.py):
+    the widget does so for a message that carries a delivery id, once it is in the open chat."""
+    import json
+
+    switch = Switch(page)
+    open_chat(page, chat_url)
+    say(page, "hi")
+    expect(bot_says(page, "automated")).to_be_visible()
+    page.get_by_role("button", name="Close chat").click()  # the chat is closed: only the launcher shows
+    delivery = "0123456789abcdef0123456789abcdef"
+    # socket.io EVENT packets asking for an acknowledgement (ids 901 and 902), as python-socketio sends them.
+    switch.routes[-1].send("42901" + json.dumps(["bot_uttered", {"text": "Hi, this is the admissions team.",
+                                                                 "staff": True, "delivery": delivery}]))
+    switch.routes[-1].send("42902" + json.dumps(["bot_uttered", {"text": "An answer with no delivery id."}]))
+    page.wait_for_timeout(1000)
+
+    def acks():
+        return [str(m) for m in switch.sent if str(m).startswith("43")]
+
+    assert acks() == []  # not shown yet: nothing acknowledged
+    page.get_by_role("button", name="Chat with us").click()
+    expect(page.locator(".iopw-staff").filter(has_text="Hi, this is the admissions team.")).to_be_visible()
+    for _ in range(50):  # the acknowledgement goes out through the page's socket
+        if acks():
+            break
+        page.wait_for_timeout(100)
+    assert acks() == ["43901[true]"]  # the staff reply only: a message without a delivery id is never acknowledged
