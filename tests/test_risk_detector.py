@@ -522,3 +522,16 @@ def test_median_time_is_under_a_millisecond(detector):
 ])
 def test_naloxone_and_overdose_questions(detector, text, is_risk):
     assert detector.detect(text).is_risk is is_risk
+
+
+# ---------------------------------------------------------------- the writer's own belongings
+@pytest.mark.parametrize("text, expected", [
+    case("can i keep my phone on during group? i have a sick kid at home", "own-phone-in-a-question", is_risk=False),
+    case("should i take my keys or leave them in the car", "own-keys", is_risk=False),
+    case("he take my passport and my money since i come here", "he-take", is_risk=True, category="abuse"),
+    case("the family i work for took my passport and won't pay me", "took-without-a-named-subject",
+         is_risk=True, category="abuse"),
+    case("she screams at me and keeps my card", "keeps", is_risk=True, category="abuse"),
+])
+def test_taking_someone_s_phone_or_papers(detector, text, expected):
+    check(detector.detect(text), expected)
