@@ -38,9 +38,9 @@
       "failed": "The chat can't reach the server right now. If you are in danger, call 911, or call or text 988."
     },
     "lines": {
-      "call911": ["Call 911", "tel:911"],
-      "call988": ["Call 988", "tel:988"],
-      "text988": ["Text 988", "sms:988"],
+      "emergency": ["Call 911", "tel:911"],
+      "lifelineCall": ["Call 988", "tel:988"],
+      "lifelineText": ["Text 988", "sms:988"],
       "poison": ["Poison Help: 1-800-222-1222", "tel:+18002221222"],
       "samhsa": ["SAMHSA Helpline: 1-800-662-4357", "tel:+18006624357"],
       "dv": ["Domestic Violence Hotline: 1-800-799-7233", "tel:+18007997233"],
@@ -52,13 +52,13 @@
   const TEXT = Object.assign({ connecting: "Connecting…", waiting: "Waiting to send" }, BUILT_IN.texts);
   const LINES = Object.assign({}, BUILT_IN.lines);
   const CRISIS = {
-    suicide: ["call988", "text988", "call911"],
-    self_harm: ["call911", "call988", "text988", "textLine"],
-    overdose: ["call911", "poison"],
-    withdrawal_danger: ["call911", "samhsa"],
-    medical_emergency: ["call911"],
-    violence: ["call911", "call988", "text988"],
-    abuse: ["call911", "dv", "dvText", "call988"],
+    suicide: ["lifelineCall", "lifelineText", "emergency"],
+    self_harm: ["emergency", "lifelineCall", "lifelineText", "textLine"],
+    overdose: ["emergency", "poison"],
+    withdrawal_danger: ["emergency", "samhsa"],
+    medical_emergency: ["emergency"],
+    violence: ["emergency", "lifelineCall", "lifelineText"],
+    abuse: ["emergency", "dv", "dvText", "lifelineCall"],
   };
   const OUTCOMES = {
     detox_first: ["A medical check for withdrawal may come first",
@@ -146,15 +146,16 @@
   const style = el("link", { rel: "stylesheet", href: BASE + "widget.css" });
   const root = el("div", { class: "iopw", hidden: true }); // shown once the styles are in
 
-  // "In danger now? Call 911 · Call or text 988", from the crisis links (filled again when config.json arrives).
+  // The always-visible crisis bar: "In danger now?", the emergency number, the lifeline to call or text (from the
+  // crisis links, filled again when config.json arrives).
   const crisisBars = [];
   const numberOf = (href) => href.replace(/^(tel|sms):\+?/, "").replace(/\?.*$/, "");
   function fillCrisisBar(bar) {
-    const [call911, call988, text988] = [LINES.call911, LINES.call988, LINES.text988];
+    const [emergency, lifelineCall, lifelineText] = [LINES.emergency, LINES.lifelineCall, LINES.lifelineText];
     bar.replaceChildren(el("strong", null, "In danger now?"), " ",
-      el("span", { class: "iopw-nowrap" }, el("a", { href: call911[1] }, call911[0]), " ·"), " ",
-      el("span", { class: "iopw-nowrap" }, el("a", { href: call988[1], "aria-label": call988[0] }, "Call"), " or ",
-        el("a", { href: text988[1], "aria-label": text988[0] }, "text " + numberOf(text988[1]))));
+      el("span", { class: "iopw-nowrap" }, el("a", { href: emergency[1] }, emergency[0]), " ·"), " ",
+      el("span", { class: "iopw-nowrap" }, el("a", { href: lifelineCall[1], "aria-label": lifelineCall[0] }, "Call"), " or ",
+        el("a", { href: lifelineText[1], "aria-label": lifelineText[0] }, "text " + numberOf(lifelineText[1]))));
     return bar;
   }
   function crisisBar() {
@@ -229,9 +230,9 @@
 
   // ---------- rendering the conversation ----------
   function crisisCard(entry) {
-    let keys = CRISIS[entry.category] || ["call911", "call988", "text988"];
+    let keys = CRISIS[entry.category] || ["emergency", "lifelineCall", "lifelineText"];
     const imminent = entry.urgency === "imminent";
-    if (imminent) keys = ["call911", ...keys.filter((k) => k !== "call911")]; // danger now: 911 first
+    if (imminent) keys = ["emergency", ...keys.filter((k) => k !== "emergency")]; // danger now: the emergency number first
     return el("div", { class: "iopw-card iopw-card-crisis" },
       el("h3", null, imminent ? "Please get help now" : "Help is available right now"),
       el("p", null, "These lines answer day and night."),
