@@ -166,14 +166,15 @@
   // The server's crisis wording (config.json's "crisis", from domain.yml) replaces the built-in copy; a link is
   // taken only when its href is a plain tel: or sms: number, so links stay built from fixed numbers.
   const SAFE_HREF = /^(tel:\+?\d{3,15}|sms:\d{3,15}(\?&body=[A-Z]{1,20})?)$/;
+  const known = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
   function applyCrisis(crisis) {
     if (!crisis || typeof crisis !== "object") return;
     for (const [key, text] of Object.entries(crisis.texts || {})) {
-      if (key in BUILT_IN.texts && typeof text === "string" && text.trim()) TEXT[key] = text;
+      if (known(BUILT_IN.texts, key) && typeof text === "string" && text.trim()) TEXT[key] = text;
     }
     for (const [key, line] of Object.entries(crisis.lines || {})) {
-      if (Array.isArray(line) && line.length === 2 && typeof line[0] === "string" && line[0].trim() &&
-          typeof line[1] === "string" && SAFE_HREF.test(line[1])) LINES[key] = [line[0], line[1]];
+      if (known(BUILT_IN.lines, key) && Array.isArray(line) && line.length === 2 && typeof line[0] === "string" &&
+          line[0].trim() && typeof line[1] === "string" && SAFE_HREF.test(line[1])) LINES[key] = [line[0], line[1]];
     }
     for (const bar of crisisBars) fillCrisisBar(bar);
     if (!status.hidden) showStatus();
