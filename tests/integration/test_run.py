@@ -344,14 +344,14 @@ def test_an_escalation_by_sms_is_plain_text_with_the_numbers(servers, twilio):
 def test_a_crisis_text_in_spanish_gets_the_spanish_reply_with_the_numbers_in_the_first_text(servers, twilio):
     from bot.sms import formatting
 
-    phone = "+16175550210"
+    phone = "+16175550290"
     sms(servers["rasa"], phone, "me quiero morir, ya no puedo más")
     parts = twilio.to(phone)
     assert 1 <= len(parts) <= 3 and all(formatting.segments(p) <= 2 for p in parts), parts
     assert "911" in parts[0][:67] and "988" in parts[0][:67] and "oprima 2" in parts[0], parts
     assert "escalation" not in " ".join(parts) and "{" not in " ".join(parts)
-    sms(servers["rasa"], "+16175550211", "no más")
-    (confirmation,) = twilio.to("+16175550211")
+    sms(servers["rasa"], "+16175550291", "no más")
+    (confirmation,) = twilio.to("+16175550291")
     assert confirmation.startswith("Ya no recibirá mensajes") and "988" in confirmation
 
 
