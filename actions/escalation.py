@@ -2,7 +2,9 @@
 
 It adds what the message showed besides the main category, records an urgent handoff, says whether a
 person can join now, ends any form, and marks the conversation as at risk. Every text is a response in
-domain.yml (utter_crisis_also_*, utter_crisis_veterans, utter_crisis_spanish, utter_escalation_person_*).
+domain.yml (utter_crisis_also_*, utter_crisis_veterans, utter_crisis_spanish, utter_escalation_person_*); each
+has a Spanish variation that the Rasa server picks when the `language` slot is "es" (the message read as Spanish:
+bot/nlu/language_component.py), as it does for utter_crisis.
 The crisis follow-up form (actions/crisis_followup.py) then asks whether they are safe and reads every answer.
 """
 from __future__ import annotations
@@ -66,7 +68,10 @@ class ActionEscalate(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         risk = risk_from_tracker(tracker)
         text = (tracker.latest_message or {}).get("text") or ""
-        for name in extra_responses(risk["category"], risk["also"], spanish=looks_spanish(text),
+        # The Spanish variations already give 988's Spanish option; the separate Spanish line is for a message
+        # that looks Spanish in a conversation the Rasa server still renders in English.
+        spanish = looks_spanish(text) and tracker.get_slot("language") != "es"
+        for name in extra_responses(risk["category"], risk["also"], spanish=spanish,
                                     veteran=" vet" in f" {text.lower()}"):
             dispatcher.utter_message(response=name)
         dispatcher.utter_message(response=await self._bring_in_a_person(tracker, risk))

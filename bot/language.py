@@ -1,5 +1,7 @@
-"""A small guess at whether a message is in Spanish, to add 988's Spanish option to crisis replies."""
+"""A small guess at whether a message is in Spanish: the bot then answers in Spanish where it can (the crisis
+replies, the crisis follow-up, the handoff, the fallbacks: domain.yml's variations with condition language = es)."""
 import re
+from typing import Optional
 
 _SPANISH = {
     "quiero", "tengo", "estoy", "está", "esta", "mi", "mis", "me", "no", "ya", "que", "por", "favor", "ayuda",
@@ -39,3 +41,12 @@ def looks_spanish(text: str) -> bool:
     only_spanish = all(w in _SPANISH for w in words) and any(len(w) >= 4 for w in found - _BOTH)
     return (spanish >= 2 and spanish > english or marked and spanish >= 1 and spanish > english
             or only_spanish)
+
+
+def language_of(text: str) -> Optional[str]:
+    """"es" for a message that reads as Spanish, "en" for one with English words in it, None for one too short
+    or too bare to tell ("sí", "ok", "911", "kms"): the conversation keeps the language it had."""
+    if looks_spanish(text):
+        return "es"
+    words = re.findall(r"[a-záéíóúñü']+", (text or "").lower())
+    return "en" if any(w in _ENGLISH_HINTS for w in words) else None

@@ -55,6 +55,8 @@ class ProfileNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
 
     async def generate(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text,
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:
-        values: Dict[str, Any] = {**profile_values(), "reach_person": reach_person(tracker)}
+        # The English variations say language = en (domain.yml: a Spanish conversation must never get them at
+        # random): a tracker without the slot (a domain without it, a test's bare tracker) still gets English.
+        values: Dict[str, Any] = {**profile_values(), "reach_person": reach_person(tracker), "language": "en"}
         values.update({k: v for k, v in tracker.current_slot_values().items() if v is not None})
         return self.generate_from_slots(utter_action, values, output_channel, **kwargs)

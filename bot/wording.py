@@ -5,6 +5,11 @@ turn: the SMS line's answers to STOP, START, HELP and a picture, the REST channe
 message, the staff console's notices, the widget's error pages. They are responses in domain.yml too
 (utter_sms_*, utter_empty_message, utter_staff_*, utter_page_*), so every word the bot says, and every
 crisis number, is written in one place and printed by `make script` for review. Rasa-free: YAML only.
+
+A variation is picked as the Rasa server picks it (rasa/core/nlg/generator.py, ResponseVariationFilter, 3.6):
+a conditional variation for the channel, else a plain one for the channel, else a conditional one for any
+channel, else the plain one; the only slot known outside a turn is `language` ("es" picks the Spanish
+variations, e.g. the Spanish answer to "no más" by SMS).
 """
 from __future__ import annotations
 
@@ -36,10 +41,27 @@ def responses(path: Optional[Path] = None) -> Dict[str, List[Dict[str, Any]]]:
     return _responses(path, path.stat().st_mtime)
 
 
-def _variation(variations: List[Dict[str, Any]], channel: Optional[str]) -> Dict[str, Any]:
+def _matches(variation: Dict[str, Any], slots: Dict[str, Any]) -> bool:
+    for condition in variation.get("condition") or []:
+        wanted, value = condition.get("value"), slots.get(str(condition.get("name")))
+        if isinstance(wanted, str) and isinstance(value, str):
+            if wanted.casefold() != value.casefold():
+                return False
+        elif wanted != value:
+            return False
+    return True
+
+
+def _variation(variations: List[Dict[str, Any]], channel: Optional[str],
+               slots: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """The variation Rasa would send on `channel` with these slots (the first of its kind, not a random one)."""
+    conditional = [v for v in variations if v.get("condition") and _matches(v, slots or {})]
     plain = [v for v in variations if not v.get("condition")]
-    return next((v for v in plain if channel and v.get("channel") == channel), None) \
-        or next(v for v in plain if not v.get("channel"))
+    for pool in (conditional, plain):
+        for v in pool:
+            if channel and v.get("channel") == channel:
+                return v
+    return next(v for pool in (conditional, plain) for v in pool if not v.get("channel"))
 
 
 def _profile_values() -> Dict[str, str]:
@@ -52,14 +74,25 @@ def _profile_values() -> Dict[str, str]:
         return {}
 
 
-def text(name: str, channel: Optional[str] = None, **values: str) -> str:
-    """The response's text for the channel (its `channel:` variation, else the plain one), with `values` and
-    the clinic profile's values filled in."""
+def text(name: str, channel: Optional[str] = None, language: Optional[str] = None, **values: str) -> str:
+    """The response's text for the channel (its `channel:` variation, else the plain one) and the language
+    ("es": the Spanish variation where there is one), with `values` and the clinic profile's values filled in."""
     try:
-        wording = str(_variation(responses()[name], channel)["text"])
+        wording = str(_variation(responses()[name], channel, {"language": language or "en"})["text"])
     except (OSError, yaml.YAMLError, KeyError, TypeError, StopIteration) as exc:
         logger.error("response %s unavailable in %s (%r): sending the last-resort text", name, DOMAIN, exc)
         return LAST_RESORT
     needed = set(re.findall(r"\{(\w+)\}", wording)) - set(values)
     filled = {**(_profile_values() if needed else {}), **values}
     return re.sub(r"\{(\w+)\}", lambda m: str(filled.get(m.group(1), m.group(0))), wording)
+
+
+def custom(name: str) -> Optional[Dict[str, Any]]:
+    """The plain variation's `custom` payload (the widget's crisis links), or None when domain.yml cannot be read
+    or lacks it: the caller then keeps its own last-resort copy."""
+    try:
+        payload = _variation(responses()[name], None, {"language": "en"}).get("custom")
+    except (OSError, yaml.YAMLError, KeyError, TypeError, StopIteration) as exc:
+        logger.error("response %s unavailable in %s (%r)", name, DOMAIN, exc)
+        return None
+    return payload if isinstance(payload, dict) else None

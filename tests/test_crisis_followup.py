@@ -166,9 +166,14 @@ def test_every_follow_up_answer_gives_a_number(name):
 ])
 def test_the_question_fits_what_was_answered(slots, question):
     nlg = TemplatedNaturalLanguageGenerator(DOMAIN.responses)
+    # The conversation's language (the slot starts as "en"; the Spanish gate sets "es").
+    spanish = {nlg.generate_from_slots("utter_ask_crisis_safety", {**slots, "language": "es"}, "rest")["text"]}
     for _ in range(5):  # one variation matches each state: never a random pick between two
-        rendered = nlg.generate_from_slots("utter_ask_crisis_safety", slots, "rest")
+        rendered = nlg.generate_from_slots("utter_ask_crisis_safety", {**slots, "language": "en"}, "rest")
         assert question in rendered["text"]
+        spanish.add(nlg.generate_from_slots("utter_ask_crisis_safety", {**slots, "language": "es"}, "rest")["text"])
+    (asked,) = spanish
+    assert "¿" in asked and "safe" not in asked
 
 
 def test_no_to_the_direct_question_clears_the_check(project_db):
@@ -186,9 +191,11 @@ def test_anything_but_no_to_the_direct_question_gets_the_full_crisis_reply(proje
 
 def test_the_direct_question_names_the_risk():
     nlg = TemplatedNaturalLanguageGenerator(DOMAIN.responses)
-    asked = nlg.generate_from_slots("utter_ask_crisis_safety", {"crisis_last": "check", "risk_category": "suicide",
-                                                                 "risk_subject": "self"}, "rest")
+    slots = {"crisis_last": "check", "risk_category": "suicide", "risk_subject": "self", "language": "en"}
+    asked = nlg.generate_from_slots("utter_ask_crisis_safety", slots, "rest")
     assert "are you thinking about ending your life" in asked["text"]
+    asked = nlg.generate_from_slots("utter_ask_crisis_safety", {**slots, "language": "es"}, "rest")
+    assert "¿Está pensando en quitarse la vida o en hacerse daño?" in asked["text"]
     first = nlg.generate_from_slots("utter_crisis_check", {"risk_category": "overdose"}, "rest")
     assert first["custom"] == {"escalation": {"category": "overdose", "urgency": "check"}}
     assert "911" in first["text"] and "988" in first["text"]

@@ -177,3 +177,30 @@ def test_a_lock_that_cannot_be_released_still_records_the_urgent_handoff(store, 
                                                                parse_data=RISK)]))(UserMessage("x", output, "c1")))
     assert [m["text"] for m in output.messages] == ["[utter_crisis]"]
     assert recorded and recorded[0][0] == "c1" and recorded[0][2] == "risk"
+
+
+def test_a_spanish_risk_message_in_a_paused_conversation_gets_the_spanish_crisis_reply(store, monkeypatch):
+    """Rendered by the Rasa server's own response generator with the slots Rasa filled for this message: the
+    Spanish gate's `language` among them."""
+    from rasa.shared.core.events import SlotSet
+
+    from bot.nlg import ProfileNaturalLanguageGenerator
+    from tests.said import project_domain
+
+    class SpanishAgent(FakeAgent):
+        def __init__(self, store):
+            super().__init__(store)
+            self.processor = type("P", (), {"nlg": ProfileNaturalLanguageGenerator(domain=project_domain())})()
+
+    monkeypatch.setattr(guard, "request_handoff", lambda *a, **k: None)
+    run(store, monkeypatch, [UserUttered("hola"), ActionExecuted("action_listen"), ConversationPaused()])
+    monkeypatch.setattr(guard, "current_agent", lambda: SpanishAgent(store))
+    output = CollectingOutputChannel()
+    text = "me quiero morir esta noche"
+    events = [UserUttered(text, intent=RISK["intent"], parse_data={**RISK, "text": text}),
+              SlotSet("risk_category", "suicide"), SlotSet("risk_urgency", "urgent"), SlotSet("risk_subject", "self"),
+              SlotSet("language", "es")]
+    asyncio.run(guard.guarded(rasa_handles(store, events))(UserMessage(text, output, "c1")))
+    reply, payload = output.messages  # Rasa's output channel sends the text, then the custom payload
+    assert reply["text"].startswith("Me alegra mucho que me lo haya dicho.") and "oprima 2" in reply["text"]
+    assert "911" in reply["text"] and payload["custom"] == {"escalation": {"category": "suicide", "urgency": "urgent"}}

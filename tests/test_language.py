@@ -97,3 +97,15 @@ def test_one_word_that_english_uses_too_is_not_spanish(text):
                                   "no no no", "text me", "solo parent here", "yo nada matters anymore, gonna end it"])
 def test_english_answers_with_no_and_me_stay_english(text):
     assert not looks_spanish(text)
+
+
+def test_the_gate_gives_each_message_that_shows_its_language_the_language_entity():
+    from rasa.shared.nlu.constants import ENTITIES
+
+    messages = [Message(data={TEXT: text, INTENT: {INTENT_NAME_KEY: "greet", "confidence": 0.9},
+                              ENTITIES: [{"entity": "risk_category", "value": "suicide"}]})
+                for text in ("hola, necesito ayuda", "hello, i need help", "ok")]
+    SpanishGate().process(messages)
+    found = [{e["entity"]: e["value"] for e in m.get(ENTITIES)} for m in messages]
+    assert found == [{"risk_category": "suicide", "language": "es"}, {"risk_category": "suicide", "language": "en"},
+                     {"risk_category": "suicide"}]

@@ -96,5 +96,7 @@ def test_answers_that_point_to_a_button_on_the_web_have_an_sms_wording(domain):
     """{reach_person} is the widget's "Talk to a person" button on the web: by SMS the answer says "reply"."""
     for name, variations in domain.responses.items():
         if any("{reach_person}" in (v.get("text") or "") for v in variations if not v.get("channel")):
-            sms = [v["text"] for v in variations if v.get("channel") == "twilio"]
+            # The Spanish variations give the clinic's phone instead ("I only understand English so far").
+            sms = [v["text"] for v in variations if v.get("channel") == "twilio"
+                   and {"name": "language", "type": "slot", "value": "es"} not in (v.get("condition") or [])]
             assert sms and all("reply" in t.lower() and "'person'" in t and "{reach_person}" not in t for t in sms), name

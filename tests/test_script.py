@@ -6,7 +6,7 @@ import pytest
 from bot.tools import script
 from tests.said import project_domain
 
-PAGES = ("crisis", "faq", "screening", "handoff", "errors", "other")
+PAGES = ("crisis", "faq", "screening", "handoff", "errors", "other", "spanish")
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +69,15 @@ def test_an_unusable_profile_is_reported_not_a_traceback(tmp_path, capsys):
     broken.write_text("program_name: [")
     assert script.main(["--out", str(tmp_path / "pages"), "--profile", str(broken)]) == 1
     assert "profile is unusable" in capsys.readouterr().err
+
+
+def test_the_spanish_page_shows_each_spanish_variation_beside_the_english(pages):
+    spanish = pages["spanish"]
+    assert "#### utter_crisis\n" in spanish and "#### utter_ask_crisis_safety\n" in spanish
+    assert "#### utter_handoff_closed\n" in spanish and "#### utter_fallback_not_understood\n" in spanish
+    assert spanish.count("when risk_category = suicide and risk_subject = self and language = es:") == 2  # web, SMS
+    assert "> Me alegra mucho que me lo haya dicho." in spanish
+    assert "English: I'm really glad you told me." in spanish
+    assert "SMS (`channel: twilio`)" in spanish and "(617) 555-0142" in spanish
+    # The category pages keep the English wording and point to the Spanish page.
+    assert "Me alegra mucho" not in pages["crisis"] and "[Spanish page](spanish.md)" in pages["crisis"]

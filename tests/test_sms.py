@@ -72,7 +72,7 @@ def test_a_crisis_reply_with_the_spanish_line_keeps_the_numbers_first_in_few_tex
     # action_escalate's messages after utter_crisis, then the follow-up's question (its plain variation);
     # the SMS line joins a turn's messages into one text.
     extra = [said[name] for name in extra_responses("suicide", ["overdose"], spanish=True)]
-    question = responses()["utter_ask_crisis_safety"][-1]["text"]
+    question = next(v["text"] for v in responses()["utter_ask_crisis_safety"] if not v.get("condition"))
     assert question == "Are you safe right now?"
     reply = " ".join([said["utter_crisis"], *extra, said["utter_escalation_person_coming"], question])
     parts = formatting.split_sms(reply)
@@ -245,3 +245,18 @@ def test_a_staff_reply_by_text_records_whether_it_was_sent_failed_or_not_sent_to
     assert deliveries_of(phone) == {ids[0]: "sent", ids[1]: "failed", ids[2]: "opted_out"}
     assert [text for _, text in texts] == ["Hi, this is the team.", "Are you there?", "The assistant's answer.",
                                           "Odd id"]
+
+
+@pytest.mark.parametrize("word", ["no más", "basta"])
+def test_a_spanish_opt_out_is_confirmed_once_in_spanish(monkeypatch, project_db, word):
+    import asyncio
+
+    async def assistant(message):
+        raise AssertionError("an opt-out never reaches the assistant")
+
+    channel, receive, texts = sms_line(monkeypatch, assistant)
+    phone = "+16175550153"
+    asyncio.run(receive(signed(channel, phone, word)))
+    (reply,) = [text for _, text in texts]
+    assert is_opted_out(phone) and reply.startswith("Ya no recibirá mensajes") and "START" in reply
+    assert "988" in reply and "911" in reply and len(formatting.split_sms(reply)) == 1

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from sanic import Sanic
 
+from bot import wording
+from bot.channels import widget
 from bot.channels.widget import SOCKET_IO_CLIENT, ChatWidget
 from bot.profile import load_profile
 from tests.sanic_server import ThreadedSanic
@@ -141,6 +143,7 @@ def test_the_demo_page_names_the_clinic_of_the_profile(served, monkeypatch, tmp_
         assert html.escape(detail, quote=False) in page
     assert f'href="tel:+1{re.sub(r"[^0-9]", "", profile.phone)[-10:]}"' in page
     assert "Example Recovery Center" not in page and "{{" not in page
+    assert html.escape(wording.text("utter_page_emergency"), quote=False) in page  # from domain.yml
     # Another clinic's profile, with markup in its name: shown as text, and served without a restart.
     other = tmp_path / "clinic.yml"
     other.write_text((ROOT / "clinic.yml").read_text(encoding="utf-8").replace(
@@ -192,8 +195,33 @@ def test_config_has_the_public_clinic_details_and_nothing_else(served, monkeypat
         "phone_href": "tel:+1" + re.sub(r"\D", "", profile.phone)[-10:],
         "office_hours": profile.office_hours,
         "retention_days": profile.retention_days,
+        "crisis": widget.crisis_config(),
     }
     assert b"secret-token" not in body
+
+
+def test_config_has_the_widget_s_crisis_wording_from_the_domain():
+    responses = wording.responses()
+    crisis = widget.crisis_config()
+    assert crisis["texts"] == {key: responses[name][0]["text"] for key, name in widget.WIDGET_TEXTS.items()}
+    assert crisis["lines"] == responses["utter_widget_crisis_lines"][0]["custom"]["lines"]
+    assert all("911" in text and "988" in text for text in crisis["texts"].values())
+    assert crisis["lines"]["emergency"] == ["Call 911", "tel:911"] and crisis["lines"]["lifelineText"] == ["Text 988", "sms:988"]
+
+
+def test_the_widget_s_built_in_crisis_copy_is_the_domain_s():
+    """widget.js keeps a copy for when config.json cannot be loaded: it must say what domain.yml says (after a
+    change to domain.yml's utter_widget_*, copy them into widget.js's BUILT_IN)."""
+    from tests.test_wording import BUILT_IN
+
+    (copy,) = BUILT_IN.findall((ROOT / "web" / "widget.js").read_text())
+    assert json.loads(copy) == widget.crisis_config()
+
+
+def test_a_domain_that_cannot_be_read_leaves_the_widget_its_built_in_links(tmp_path, monkeypatch):
+    monkeypatch.setattr(wording, "DOMAIN", tmp_path / "missing.yml")
+    crisis = widget.crisis_config()
+    assert "lines" not in crisis and set(crisis["texts"].values()) == {wording.LAST_RESORT}
 
 
 def test_config_is_readable_from_an_allowed_site_only(served):

@@ -1,6 +1,9 @@
 """Texts sent outside a Rasa turn come from domain.yml too (bot/wording.py), and crisis numbers are written
-in one place: domain.yml (bot/wording.py keeps one last-resort line for a domain.yml it cannot read)."""
+in one place: domain.yml (bot/wording.py keeps one last-resort line for a domain.yml it cannot read, and the
+chat widget a built-in copy of its crisis wording for when config.json cannot be loaded)."""
 import ast
+import json
+import re
 
 import pytest
 
@@ -29,6 +32,31 @@ def test_crisis_numbers_are_written_only_in_the_domain():
         if found:
             written[where] = found
     assert written == {"bot/wording.py": [wording.LAST_RESORT]}
+
+
+# Every crisis number: 911, 988 (and 988lifeline.org), the 1-800 lines in any spelling, the text lines.
+WEB_NUMBER = re.compile(r"(?<!\d)(911|988|838255|741741|88788)(?!\d)|1-?800-?\d{3}-?\d{4}|\+1800\d{7}")
+BUILT_IN = re.compile(r"// built-in crisis config: start\n  const BUILT_IN = (\{.*?\});\n  // built-in crisis config: end",
+                      re.S)
+
+
+def test_crisis_numbers_are_written_in_web_only_in_the_widget_s_built_in_copy():
+    """The widget and the demo page take their crisis wording from the server (config.json, the demo page's
+    template values: domain.yml); widget.js keeps one built-in copy for when config.json cannot be loaded, and
+    test_widget_channel.py checks that it equals domain.yml's."""
+    found = {}
+    for path in (ROOT / "web").iterdir():
+        if path.suffix not in (".js", ".html", ".css") or not path.is_file():
+            continue
+        text = path.read_text()
+        if path.name == "widget.js":
+            copies = BUILT_IN.findall(text)
+            assert len(copies) == 1 and json.loads(copies[0])["lines"]
+            text = BUILT_IN.sub("", text)
+        numbers = [m.group(0) for m in WEB_NUMBER.finditer(text)]
+        if numbers:
+            found[path.name] = numbers
+    assert found == {}
 
 
 def test_channel_texts_are_the_domains():
@@ -61,6 +89,22 @@ def test_the_channels_variation_is_chosen(tmp_path, monkeypatch):
     monkeypatch.setattr(wording, "DOMAIN", domain)
     assert wording.text("utter_x", "twilio") == "sms"
     assert wording.text("utter_x", "socketio", program_name="Harbor") == "web Harbor"
+
+
+def test_the_variation_is_the_one_rasa_would_pick(tmp_path, monkeypatch):
+    """Rasa 3.6 (ResponseVariationFilter): a conditional variation for the channel, else a plain one for the
+    channel, else a conditional one for any channel, else the plain one."""
+    from rasa.core.nlg.generator import ResponseVariationFilter
+
+    responses = wording.responses()
+    rasa = ResponseVariationFilter(responses)
+    for name, variations in responses.items():
+        for channel in ("rest", "twilio"):
+            for language in ("en", "es"):
+                eligible = rasa.responses_for_utter_action(name, channel, {"language": language})
+                if not eligible:  # a response whose every variation needs other slots (none sent outside a turn)
+                    continue
+                assert wording._variation(variations, channel, {"language": language}) in eligible, (name, channel)
 
 
 @pytest.mark.parametrize("content", [None, "responses: [", "responses: {}\n"])

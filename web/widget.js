@@ -9,7 +9,8 @@
  * connection) or data-auth-token="..." on the tag.
  *
  * Safety rules kept throughout: the crisis line is always on screen; text from the person or the bot is
- * only ever set with textContent (never parsed as HTML); links are built from fixed numbers only.
+ * only ever set with textContent (never parsed as HTML); links are built from fixed numbers only (the
+ * built-in copy below, or config.json's, taken only as plain tel: and sms: numbers).
  */
 (function () {
   "use strict";
@@ -24,35 +25,40 @@
   const PERSON = "I want to talk to a person";
   const MAX_KEPT = 300; // transcript entries kept in this tab
 
-  const TEXT = {
-    connecting: "Connecting…",
-    stuck: "Still trying to connect… If you are in danger, call 911, or call or text 988.",
-    reconnecting: "Reconnecting… Anything you send now goes out when the connection is back. " +
-      "In danger? Call 911, or call or text 988.",
-    slow: "The answer is taking longer than usual. If you are in danger, call 911, or call or text 988.",
-    failed: "The chat can't reach the server right now. If you are in danger, call 911, or call or text 988.",
-    waiting: "Waiting to send",
+  // Crisis wording: the status lines when the server is slow or unreachable, and the crisis links (each href a
+  // fixed string). The server sends domain.yml's in config.json (bot/channels/widget.py: crisis_config), where
+  // the numbers are written once; this built-in copy is only for when config.json cannot be loaded, and
+  // tests/test_widget_channel.py fails when it differs from domain.yml. It is strict JSON.
+  // built-in crisis config: start
+  const BUILT_IN = {
+    "texts": {
+      "stuck": "Still trying to connect… If you are in danger, call 911, or call or text 988.",
+      "reconnecting": "Reconnecting… Anything you send now goes out when the connection is back. In danger? Call 911, or call or text 988.",
+      "slow": "The answer is taking longer than usual. If you are in danger, call 911, or call or text 988.",
+      "failed": "The chat can't reach the server right now. If you are in danger, call 911, or call or text 988."
+    },
+    "lines": {
+      "emergency": ["Call 911", "tel:911"],
+      "lifelineCall": ["Call 988", "tel:988"],
+      "lifelineText": ["Text 988", "sms:988"],
+      "poison": ["Poison Help: 1-800-222-1222", "tel:+18002221222"],
+      "samhsa": ["SAMHSA Helpline: 1-800-662-4357", "tel:+18006624357"],
+      "dv": ["Domestic Violence Hotline: 1-800-799-7233", "tel:+18007997233"],
+      "dvText": ["Text START to 88788", "sms:88788?&body=START"],
+      "textLine": ["Text HOME to 741741", "sms:741741?&body=HOME"]
+    }
   };
-
-  // Crisis lines, written out in full; each href is a fixed string.
-  const LINES = {
-    call911: ["Call 911", "tel:911"],
-    call988: ["Call 988", "tel:988"],
-    text988: ["Text 988", "sms:988"],
-    poison: ["Poison Help: 1-800-222-1222", "tel:+18002221222"],
-    samhsa: ["SAMHSA Helpline: 1-800-662-4357", "tel:+18006624357"],
-    dv: ["Domestic Violence Hotline: 1-800-799-7233", "tel:+18007997233"],
-    dvText: ["Text START to 88788", "sms:88788?&body=START"],
-    textLine: ["Text HOME to 741741", "sms:741741?&body=HOME"],
-  };
+  // built-in crisis config: end
+  const TEXT = Object.assign({ connecting: "Connecting…", waiting: "Waiting to send" }, BUILT_IN.texts);
+  const LINES = Object.assign({}, BUILT_IN.lines);
   const CRISIS = {
-    suicide: ["call988", "text988", "call911"],
-    self_harm: ["call911", "call988", "text988", "textLine"],
-    overdose: ["call911", "poison"],
-    withdrawal_danger: ["call911", "samhsa"],
-    medical_emergency: ["call911"],
-    violence: ["call911", "call988", "text988"],
-    abuse: ["call911", "dv", "dvText", "call988"],
+    suicide: ["lifelineCall", "lifelineText", "emergency"],
+    self_harm: ["emergency", "lifelineCall", "lifelineText", "textLine"],
+    overdose: ["emergency", "poison"],
+    withdrawal_danger: ["emergency", "samhsa"],
+    medical_emergency: ["emergency"],
+    violence: ["emergency", "lifelineCall", "lifelineText"],
+    abuse: ["emergency", "dv", "dvText", "lifelineCall"],
   };
   const OUTCOMES = {
     detox_first: ["A medical check for withdrawal may come first",
@@ -140,11 +146,39 @@
   const style = el("link", { rel: "stylesheet", href: BASE + "widget.css" });
   const root = el("div", { class: "iopw", hidden: true }); // shown once the styles are in
 
-  const crisisBar = () => el("p", { class: "iopw-crisis" },
-    el("strong", null, "In danger now?"), " ",
-    el("span", { class: "iopw-nowrap" }, el("a", { href: "tel:911" }, "Call 911"), " ·"), " ",
-    el("span", { class: "iopw-nowrap" }, el("a", { href: "tel:988", "aria-label": "Call 988" }, "Call"), " or ",
-      el("a", { href: "sms:988", "aria-label": "Text 988" }, "text 988")));
+  // The always-visible crisis bar: "In danger now?", the emergency number, the lifeline to call or text (from the
+  // crisis links, filled again when config.json arrives).
+  const crisisBars = [];
+  const numberOf = (href) => href.replace(/^(tel|sms):\+?/, "").replace(/\?.*$/, "");
+  function fillCrisisBar(bar) {
+    const [emergency, lifelineCall, lifelineText] = [LINES.emergency, LINES.lifelineCall, LINES.lifelineText];
+    bar.replaceChildren(el("strong", null, "In danger now?"), " ",
+      el("span", { class: "iopw-nowrap" }, el("a", { href: emergency[1] }, emergency[0]), " ·"), " ",
+      el("span", { class: "iopw-nowrap" }, el("a", { href: lifelineCall[1], "aria-label": lifelineCall[0] }, "Call"), " or ",
+        el("a", { href: lifelineText[1], "aria-label": lifelineText[0] }, "text " + numberOf(lifelineText[1]))));
+    return bar;
+  }
+  function crisisBar() {
+    const bar = fillCrisisBar(el("p", { class: "iopw-crisis" }));
+    crisisBars.push(bar);
+    return bar;
+  }
+  // The server's crisis wording (config.json's "crisis", from domain.yml) replaces the built-in copy; a link is
+  // taken only when its href is a plain tel: or sms: number, so links stay built from fixed numbers.
+  const SAFE_HREF = /^(tel:\+?\d{3,15}|sms:\d{3,15}(\?&body=[A-Z]{1,20})?)$/;
+  const known = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
+  function applyCrisis(crisis) {
+    if (!crisis || typeof crisis !== "object") return;
+    for (const [key, text] of Object.entries(crisis.texts || {})) {
+      if (known(BUILT_IN.texts, key) && typeof text === "string" && text.trim()) TEXT[key] = text;
+    }
+    for (const [key, line] of Object.entries(crisis.lines || {})) {
+      if (known(BUILT_IN.lines, key) && Array.isArray(line) && line.length === 2 && typeof line[0] === "string" &&
+          line[0].trim() && typeof line[1] === "string" && SAFE_HREF.test(line[1])) LINES[key] = [line[0], line[1]];
+    }
+    for (const bar of crisisBars) fillCrisisBar(bar);
+    if (!status.hidden) showStatus();
+  }
 
   const launcher = el("button", { type: "button", class: "iopw-launch", "aria-expanded": "false",
     "aria-controls": "iopw-panel", onclick: () => setOpen(true) }, "Chat with us");
@@ -197,9 +231,9 @@
 
   // ---------- rendering the conversation ----------
   function crisisCard(entry) {
-    let keys = CRISIS[entry.category] || ["call911", "call988", "text988"];
+    let keys = CRISIS[entry.category] || ["emergency", "lifelineCall", "lifelineText"];
     const imminent = entry.urgency === "imminent";
-    if (imminent) keys = ["call911", ...keys.filter((k) => k !== "call911")]; // danger now: 911 first
+    if (imminent) keys = ["emergency", ...keys.filter((k) => k !== "emergency")]; // danger now: the emergency number first
     return el("div", { class: "iopw-card iopw-card-crisis" },
       el("h3", null, imminent ? "Please get help now" : "Help is available right now"),
       el("p", null, "These lines answer day and night."),
@@ -261,12 +295,14 @@
   let everReady = false;
   let troubled = false; // a connection attempt has failed
   let slow = false;
+  let clientFailed = false; // the socket.io client could not be loaded
   let waitTimer = 0;
   let typingTimer = 0;
 
   function showStatus() {
     let text = "";
-    if (!ready) text = everReady ? TEXT.reconnecting : troubled ? TEXT.stuck : TEXT.connecting;
+    if (clientFailed) text = TEXT.failed;
+    else if (!ready) text = everReady ? TEXT.reconnecting : troubled ? TEXT.stuck : TEXT.connecting;
     else if (slow) text = TEXT.slow;
     status.textContent = text;
     status.hidden = !text;
@@ -278,7 +314,7 @@
     if (window.io) return connect();
     const tag = el("script", { src: BASE + "socket.io.min.js" });
     tag.addEventListener("load", connect);
-    tag.addEventListener("error", () => { status.textContent = TEXT.failed; status.hidden = false; });
+    tag.addEventListener("error", () => { clientFailed = true; showStatus(); });
     document.head.append(tag);
   }
   function connect() {
@@ -436,7 +472,7 @@
     fillNotice();
     fetch(BASE + "config.json", { credentials: "omit" })
       .then((r) => (r.ok ? r.json() : {}))
-      .then((c) => { config = c && typeof c === "object" ? c : {}; fillNotice(); })
+      .then((c) => { config = c && typeof c === "object" ? c : {}; applyCrisis(config.crisis); fillNotice(); })
       .catch(() => {});
     setReplies(STARTERS);
     for (const entry of transcript) draw(entry);

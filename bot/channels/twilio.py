@@ -26,10 +26,11 @@ from sanic.response import HTTPResponse
 
 from bot import wording
 from bot.channels.guard import current_agent, guarded
+from bot.language import looks_spanish
 from bot.privacy import mask
 from bot.profile import ProfileError, current_profile
 from bot.sms import formatting
-from bot.sms.keywords import keyword
+from bot.sms.keywords import keyword, normalise
 from bot.storage.db import StorageError
 from bot.storage.sms import DELIVERY, DELIVERY_ID, NOT_TEXTED, is_opted_out, record_delivery, set_opted_out
 
@@ -38,6 +39,9 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 # The replies to STOP and START, and to a picture-only MMS (it arrives with an empty Body: say what the line can
 # read, with the numbers in view); HELP is utter_sms_help. Wording: domain.yml (bot/wording.py).
 OPT_OUT_REPLY = wording.text("utter_sms_opt_out")
+# "no más", "basta", "alto": the confirmation in Spanish (utter_sms_opt_out's Spanish variation).
+OPT_OUT_REPLY_ES = wording.text("utter_sms_opt_out", language="es")
+SPANISH_OPT_OUTS = {"basta", "alto"}
 OPT_IN_REPLY = wording.text("utter_sms_opt_in")
 MEDIA_REPLY = wording.text("utter_sms_media_only")
 
@@ -215,11 +219,12 @@ class VerifiedTwilioInput(InputChannel):
             return False
         return self.validator.validate(self.webhook_url or request.url, params, signature)
 
-    async def handle_keyword(self, sender: str, word: str, opted_out: bool = False) -> None:
+    async def handle_keyword(self, sender: str, word: str, opted_out: bool = False, text: str = "") -> None:
         if word == "opt_out":
             await asyncio.to_thread(set_opted_out, sender, True)
             if not opted_out:  # one confirmation: a second STOP from an opted-out number gets no text at all
-                await self.send_text(sender, OPT_OUT_REPLY)
+                spanish = looks_spanish(text) or normalise(text) in SPANISH_OPT_OUTS
+                await self.send_text(sender, OPT_OUT_REPLY_ES if spanish else OPT_OUT_REPLY)
         elif word == "opt_in":
             await asyncio.to_thread(set_opted_out, sender, False)
             await self.send_text(sender, OPT_IN_REPLY)
@@ -251,7 +256,7 @@ class VerifiedTwilioInput(InputChannel):
                 opted_out = await asyncio.to_thread(is_opted_out, sender)
                 word = keyword(text, opted_out)
                 if word:
-                    await self.handle_keyword(sender, word, opted_out)
+                    await self.handle_keyword(sender, word, opted_out, text)
                     return response.text(EMPTY_TWIML, content_type="text/xml")
             except StorageError as exc:
                 # Unknown opt-out state: send nothing rather than text someone who may have opted out.

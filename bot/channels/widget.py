@@ -8,7 +8,9 @@ and lets the demo page's Content-Security-Policy allow 'self' only.
   GET /webhooks/chat/widget.js         the widget; one <script src=".../widget.js" defer> tag creates it
   GET /webhooks/chat/widget.css, demo.css
   GET /webhooks/chat/socket.io.min.js  socket.io-client from web/node_modules (installed by npm at set-up)
-  GET /webhooks/chat/config.json       public clinic details for the widget (no secrets)
+  GET /webhooks/chat/config.json       public clinic details for the widget (no secrets), and its crisis wording:
+                                       the status lines when the server is slow or unreachable and the crisis
+                                       links, from domain.yml (utter_widget_*), so the numbers are written once
 
 The files are loaded by <script> and <link> tags, which any page may use. config.json is read with fetch,
 so a page on another site reads it only when that site is in ALLOWED_ORIGINS (bot/channels/origins.py):
@@ -50,6 +52,10 @@ MISSING_CLIENT = wording.text("utter_page_missing_client") + "\n"
 MISSING_FILE = wording.text("utter_page_missing_file") + "\n"
 NO_PROFILE = wording.text("utter_page_no_profile") + "\n"
 NO_PAGE = wording.text("utter_page_unavailable") + "\n"
+# The widget's own crisis wording (web/widget.js keeps a built-in copy for when config.json cannot be loaded).
+WIDGET_TEXTS = {"stuck": "utter_widget_stuck", "reconnecting": "utter_widget_reconnecting",
+                "slow": "utter_widget_slow", "failed": "utter_widget_failed"}
+WIDGET_LINES = "utter_widget_crisis_lines"
 _SAFE_HOST = re.compile(r"[A-Za-z0-9.-]+(:\d{1,5})?|\[[0-9A-Fa-f:.]+\](:\d{1,5})?")
 
 
@@ -68,6 +74,17 @@ def phone_href(phone: str) -> str:
     return "tel:+" + (digits if len(digits) == 11 else "1" + digits)
 
 
+def crisis_config() -> Dict[str, Any]:
+    """The widget's crisis wording from domain.yml: its status lines (each with 911 and 988) and its crisis links
+    ({key: [label, href]}). Without the links (a domain.yml that cannot be read) only the texts, which are then
+    bot/wording.py's last-resort line: the widget keeps its built-in links."""
+    config: Dict[str, Any] = {"texts": {key: wording.text(name) for key, name in WIDGET_TEXTS.items()}}
+    lines = (wording.custom(WIDGET_LINES) or {}).get("lines")
+    if isinstance(lines, dict) and lines:
+        config["lines"] = {key: list(value) for key, value in lines.items()}
+    return config
+
+
 def public_config() -> Dict[str, Any]:
     """What the widget shows before the first message. Everything here is already in the bot's answers."""
     profile = current_profile()
@@ -77,6 +94,7 @@ def public_config() -> Dict[str, Any]:
         "phone_href": phone_href(profile.phone),
         "office_hours": profile.office_hours,
         "retention_days": profile.retention_days,
+        "crisis": crisis_config(),
     }
 
 
@@ -125,7 +143,8 @@ class ChatWidget(InputChannel):
     def demo_page(self) -> bytes:
         profile = current_profile()
         page = self.templates.get_template("demo.html")
-        return page.render(profile=profile, phone_href=phone_href(profile.phone)).encode("utf-8")
+        return page.render(profile=profile, phone_href=phone_href(profile.phone),
+                           emergency=wording.text("utter_page_emergency")).encode("utf-8")
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("chat_widget", __name__)

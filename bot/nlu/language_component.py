@@ -1,7 +1,12 @@
 """Messages in Spanish get the intent `speak_spanish`, so the bot answers in Spanish with 988's Spanish
 option instead of guessing at an English topic. It runs before the risk detector, whose verdict still
-wins: a Spanish message with a risk signal escalates (the crisis reply then adds the Spanish line). A
-crisis intent from the classifier is left in place for the detector to judge, as for English."""
+wins: a Spanish message with a risk signal escalates, and the crisis reply is the Spanish one. A crisis
+intent from the classifier is left in place for the detector to judge, as for English.
+
+Every message that shows its language also gets the entity `language` ("es" or "en"), which fills the
+`language` slot: domain.yml's Spanish variations (condition language = es) are picked by it, in the Rasa
+server's own rendering, so the crisis reply is in Spanish even when the action server is down. A message too
+short to tell ("sí", "ok") sets nothing, and the conversation keeps its language."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -10,14 +15,18 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (ENTITIES, ENTITY_ATTRIBUTE_CONFIDENCE, ENTITY_ATTRIBUTE_END,
+                                      ENTITY_ATTRIBUTE_START, ENTITY_ATTRIBUTE_TYPE, ENTITY_ATTRIBUTE_VALUE,
+                                      EXTRACTOR, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY,
+                                      PREDICTED_CONFIDENCE_KEY, TEXT)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.language import looks_spanish
+from bot.language import language_of
 from bot.nlu.risk_component import RISK_INTENT_PREFIX
 
 SPANISH_INTENT = "speak_spanish"
+LANGUAGE_ENTITY = "language"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -32,7 +41,11 @@ class SpanishGate(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            if not looks_spanish(message.get(TEXT) or ""):
+            text = message.get(TEXT) or ""
+            language = language_of(text)
+            if language:
+                self._set_language(message, language, len(text))
+            if language != "es":
                 continue
             spanish = {INTENT_NAME_KEY: SPANISH_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
             current = message.get(INTENT) or {}
@@ -48,3 +61,11 @@ class SpanishGate(GraphComponent):
             message.set(INTENT_RANKING_KEY, [spanish] + ([current] if name and name != SPANISH_INTENT else []) + rest,
                         add_to_output=True)
         return messages
+
+    @staticmethod
+    def _set_language(message: Message, language: str, length: int) -> None:
+        kept = [e for e in message.get(ENTITIES) or [] if e.get(ENTITY_ATTRIBUTE_TYPE) != LANGUAGE_ENTITY]
+        kept.append({ENTITY_ATTRIBUTE_TYPE: LANGUAGE_ENTITY, ENTITY_ATTRIBUTE_VALUE: language,
+                     ENTITY_ATTRIBUTE_START: 0, ENTITY_ATTRIBUTE_END: length, ENTITY_ATTRIBUTE_CONFIDENCE: 1.0,
+                     EXTRACTOR: "SpanishGate"})
+        message.set(ENTITIES, kept, add_to_output=True)

@@ -2,13 +2,15 @@
 
     python -m bot.tools.script [--out var/script] [--profile clinic.yml]
 
-One page per category (crisis, FAQ answers, screening, handoff, errors and fallbacks, other) and an index.
+One page per category (crisis, FAQ answers, screening, handoff, errors and fallbacks, other), a Spanish page
+and an index.
 Each response is listed once, under its name, with every variation: the web wording and the SMS one
 (`channel: twilio`), the condition that picks it, its buttons and payload, and the clinic profile's values
 filled in (clinic.yml, or CLINIC_PROFILE, or --profile), so the numbers and the clinic's details read as
 the person reads them. The responses are domain.yml's and the FAQ answers (utter_faq/<topic>, which Rasa
 reads from data/faq.yml beside their questions). Values an action passes ({back_at}, {details}, ...) are
-left in braces and explained on the page; the fixed sentences that go into them are listed too.
+left in braces and explained on the page; the fixed sentences that go into them are listed too. The Spanish
+variations (condition language = es) are on the Spanish page, each beside the English wording it stands for.
 """
 from __future__ import annotations
 
@@ -49,13 +51,19 @@ PAGES: List[Tuple[str, str, str]] = [
                                        "widget's pages included)."),
     ("other", "Other", "Greeting, goodbye, thanks, what the bot is, deleting a conversation, and the SMS line's "
                        "answers to STOP, START and HELP."),
+    ("spanish", "Spanish", "What a person whose messages read as Spanish gets instead of the English wording (the "
+                           "`language` slot is \"es\": bot/nlu/language_component.py): the crisis replies, the "
+                           "crisis follow-up, the handoff and the fallbacks. Each Spanish variation is shown beside the "
+                           "English one it stands for. Everything else is answered in English, or with the Spanish "
+                           "answer (utter_spanish, on the crisis page) that says the bot reads only English so far."),
 ]
+SPANISH = "spanish"
 ERRORS = {"utter_cannot_understand", "utter_callback_phone_invalid", "utter_callback_not_saved",
           "utter_conversation_not_deleted", "utter_handoff_not_recorded", "utter_empty_message"}
 
 
 def category(name: str) -> str:
-    if name in ERRORS or name.startswith(("utter_fallback", "utter_page")):
+    if name in ERRORS or name.startswith(("utter_fallback", "utter_page", "utter_widget")):
         return "errors"
     if name.startswith(("utter_crisis", "utter_risk", "utter_ask_crisis", "utter_escalation")) \
             or name == "utter_spanish":
@@ -116,11 +124,41 @@ def variation_lines(variation: Dict[str, Any], values: Dict[str, str], has_sms: 
     return lines
 
 
+def language(variation: Dict[str, Any]) -> Optional[str]:
+    return next((str(c.get("value")) for c in variation.get("condition") or [] if c.get("name") == "language"), None)
+
+
+def without_language(condition: List[Dict[str, Any]]) -> List[Tuple[str, str]]:
+    return sorted((str(c.get("name")), str(c.get("value"))) for c in condition or [] if c.get("name") != "language")
+
+
+def english_for(spanish: Dict[str, Any], variations: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The English variation a Spanish one stands for: the same conditions and channel (else any channel)."""
+    same = [v for v in variations if language(v) != "es"
+            and without_language(v.get("condition")) == without_language(spanish.get("condition"))]
+    return next((v for v in same if v.get("channel") == spanish.get("channel")), None) \
+        or next((v for v in same if not v.get("channel")), None)
+
+
+def spanish_section(name: str, variations: List[Dict[str, Any]], values: Dict[str, str]) -> List[str]:
+    lines = [f"#### {name}", ""]
+    has_sms = any(v.get("channel") == "twilio" for v in variations)
+    for variation in (v for v in variations if language(v) == "es"):
+        lines += variation_lines(variation, values, has_sms)
+        english = english_for(variation, variations)
+        if english is not None:
+            lines += ["  English: " + fill(str(english.get("text") or ""), values), ""]
+    return lines
+
+
 def response_section(name: str, variations: List[Dict[str, Any]], values: Dict[str, str]) -> List[str]:
     lines = [f"### {name}", ""]
     has_sms = any(v.get("channel") == "twilio" for v in variations)
     for variation in variations:
-        lines += variation_lines(variation, values, has_sms)
+        if language(variation) != "es":
+            lines += variation_lines(variation, values, has_sms)
+    if any(language(v) == "es" for v in variations):
+        lines += ["  In Spanish: see the [Spanish page](spanish.md).", ""]
     passed = sorted({m for v in variations for m in re.findall(r"\{(\w+)\}", str(v.get("text") or ""))
                      if m in ACTION_VALUES})
     for value in passed:
@@ -158,6 +196,8 @@ def write_script(out: Path, profile_path: Optional[Path] = None,
     by_page: Dict[str, List[str]] = {key: [] for key, _, _ in PAGES}
     for name in responses:
         by_page[category(name)].append(name)
+        if any(language(v) == "es" for v in responses[name]):
+            by_page[SPANISH].append(name)
     written = []
     index = ["# What the bot says", "",
              f"Generated by `make script` from domain.yml, data/faq.yml and the clinic profile "
@@ -171,7 +211,8 @@ def write_script(out: Path, profile_path: Optional[Path] = None,
             lines += ["By SMS the program's name is left out of texts unless `sms.show_program_name` is true "
                       "in clinic.yml, and buttons become a numbered list.", ""]
         for name in names:
-            lines += response_section(name, responses[name], values)
+            section = spanish_section if key == SPANISH else response_section
+            lines += section(name, responses[name], values)
         lines += fixed_texts(key)
         path = out / f"{key}.md"
         path.write_text("\n".join(lines).rstrip() + "\n")

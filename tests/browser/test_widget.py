@@ -14,6 +14,7 @@ import re
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
+from bot import wording
 from bot.profile import load_profile
 
 WAIT = 30_000
@@ -71,6 +72,37 @@ def test_the_crisis_line_and_the_privacy_notice_are_there_before_anything_is_typ
         !(e.getAttribute('aria-label') || e.textContent.trim() || (e.labels && e.labels.length))).map((e) => e.outerHTML)""")
     assert unnamed == [], "every control needs a name a screen reader can say"
     page.screenshot(path=str(artifacts / "widget-open.png"))
+
+
+def test_the_crisis_wording_comes_from_the_served_config_and_the_built_in_copy_is_the_last_resort(page, chat_url):
+    """config.json carries domain.yml's crisis wording (bot/channels/widget.py, tests/test_widget_channel.py). Here
+    it is marked on its way to the page, and the socket.io client cannot load: the widget says the served words.
+    Without config.json it falls back to its built-in copy, which is domain.yml's wording too."""
+    failed = wording.text("utter_widget_failed")
+
+    def marked(route):
+        response = route.fetch()
+        config = response.json()
+        assert config["crisis"]["texts"]["failed"] == failed
+        config["crisis"]["texts"]["failed"] = failed + " (served)"
+        config["crisis"]["lines"]["emergency"] = ["Call 911 (served)", "tel:911"]
+        route.fulfill(response=response, json=config)
+
+    config_json = re.compile(r"/webhooks/chat/config\.json$")
+    page.route(config_json, marked)
+    page.route(re.compile(r"/socket\.io\.min\.js$"), lambda route: route.abort())
+    page.goto(chat_url)
+    expect(page.get_by_role("link", name="Call 911 (served)").first).to_have_attribute("href", "tel:911")
+    page.get_by_role("button", name="Chat with us").click()
+    status = panel(page).get_by_role("status")
+    expect(status).to_have_text(failed + " (served)")
+    expect(panel(page).get_by_role("link", name="Call 911 (served)")).to_be_visible()
+
+    page.unroute(config_json)
+    page.route(config_json, lambda route: route.abort())
+    page.reload()  # the chat stays open (this tab's storage) and the client still cannot load
+    expect(status).to_have_text(failed)
+    expect(panel(page).get_by_role("link", name="Call 911", exact=True)).to_have_attribute("href", "tel:911")
 
 
 def test_an_faq_is_answered(page, chat_url):

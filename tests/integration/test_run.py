@@ -52,6 +52,17 @@ def test_a_crisis_message_escalates_and_records_an_urgent_handoff(servers):
     assert rows == [("overdose", "imminent", "waiting")]
 
 
+def test_a_crisis_message_in_spanish_gets_the_spanish_crisis_reply(servers):
+    """The Spanish gate's `language` slot picks domain.yml's Spanish variations in the Rasa server's rendering."""
+    replies = post(servers["rasa"], "it-crisis-es", "me quiero morir, ya no puedo más")
+    assert [r["custom"] for r in replies if "custom" in r] == [{"escalation": {"category": "suicide",
+                                                                              "urgency": "urgent"}}]
+    said = texts(replies)
+    assert said.startswith("Me alegra mucho que me lo haya dicho.")
+    assert "llame al 988 y oprima 2" in said and "llame al 911" in said and "¿Está a salvo ahora mismo?" in said
+    assert "asistente automático" in said and "call" not in said.lower()
+
+
 def test_an_ordinary_question_carries_no_escalation(servers):
     replies = post(servers["rasa"], "it-faq", "how long does the program last")
     assert replies and not any("custom" in r for r in replies)
@@ -328,6 +339,20 @@ def test_an_escalation_by_sms_is_plain_text_with_the_numbers(servers, twilio):
     sms(servers["rasa"], phone, "i want to kill myself")
     body = " ".join(twilio.to(phone))
     assert "988" in body and "911" in body and "escalation" not in body and "{" not in body
+
+
+def test_a_crisis_text_in_spanish_gets_the_spanish_reply_with_the_numbers_in_the_first_text(servers, twilio):
+    from bot.sms import formatting
+
+    phone = "+16175550290"
+    sms(servers["rasa"], phone, "me quiero morir, ya no puedo más")
+    parts = twilio.to(phone)
+    assert 1 <= len(parts) <= 3 and all(formatting.segments(p) <= 2 for p in parts), parts
+    assert "911" in parts[0][:67] and "988" in parts[0][:67] and "oprima 2" in parts[0], parts
+    assert "escalation" not in " ".join(parts) and "{" not in " ".join(parts)
+    sms(servers["rasa"], "+16175550291", "no más")
+    (confirmation,) = twilio.to("+16175550291")
+    assert confirmation.startswith("Ya no recibirá mensajes") and "988" in confirmation
 
 
 def test_numbered_choices_by_sms(servers, twilio):
