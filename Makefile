@@ -38,7 +38,7 @@ test-deps:
 	@scripts/install-test-deps.sh
 
 pipeline: install
-	@$(PY) -m bot.nlu.spacy_pipeline --if-missing
+	@$(PY) -m bot.core.nlp.spacy_pipeline --if-missing
 
 train: pipeline
 	@scripts/train.sh
@@ -62,16 +62,16 @@ staff-password: migrate
 	@$(PY) -m bot.console reset-password "$(NAME)"
 
 validate: install
-	@$(PY) -m bot.tools.validate
+	@$(PY) -m tools.validate
 
 # Everything the bot can say, one Markdown page per category, for clinical review (SCRIPT_OUT=var/script).
 SCRIPT_OUT ?= var/script
 script: install
-	@$(PY) -m bot.tools.script --out "$(SCRIPT_OUT)"
+	@$(PY) -m tools.script --out "$(SCRIPT_OUT)"
 
 # ruff on everything; mypy (pinned in requirements.in) on the Rasa-free core listed in pyproject.toml [tool.mypy].
 lint: install
-	@$(VENV)/bin/ruff check bot actions tests scripts
+	@$(VENV)/bin/ruff check bot actions tools tests scripts
 	@$(PY) -m mypy
 
 unit: pipeline test-deps
@@ -85,11 +85,11 @@ browser: train migrate test-deps
 	@$(PY) -m pytest -q tests/browser
 
 conversation-test: train
-	@$(PY) -m bot.rasa_cli test core --stories tests/stories --model "$$(cat models/CURRENT)" \
+	@$(PY) -m bot.server.rasa_cli test core --stories tests/stories --model "$$(cat models/CURRENT)" \
 		--endpoints endpoints.yml --fail-on-prediction-errors --out results/core --no-plot
 
 nlu-test: train
-	@$(PY) -m bot.tools.nlu_holdout --model "$$(cat models/CURRENT)" --data tests/nlu/holdout.yml
+	@$(PY) -m tools.nlu_holdout --model "$$(cat models/CURRENT)" --data tests/nlu/holdout.yml
 
 # Order as in CI: lint -> unit tests -> rasa data validate -> train -> conversation tests -> held-out NLU
 # -> the servers started for real -> the pages in a real browser.
@@ -97,29 +97,29 @@ test: lint unit validate train conversation-test nlu-test integration browser
 	@echo "make test: all checks passed"
 
 purge: migrate
-	@$(PY) -m bot.tools.purge
+	@$(PY) -m tools.purge
 
 # The console's review labels as training data under data/reviewed/ (masked; near-duplicates of the evaluation
 # sets left out). Read the files, then `make train`.
 export-reviewed: migrate
-	@$(PY) -m bot.tools.export_reviewed
+	@$(PY) -m tools.export_reviewed
 
 # Figures on the blind sets, from the trained model: the risk verdict (recall, category, false alarms), the FAQ
 # topic and out-of-scope, and the screen's outcome for people answering in their own words.
 eval: train
-	@$(PY) -m bot.tools.risk_eval --model
-	@$(PY) -m bot.tools.faq_eval
-	@$(PY) -m bot.tools.screen_eval
+	@$(PY) -m tools.risk_eval --model
+	@$(PY) -m tools.faq_eval
+	@$(PY) -m tools.screen_eval
 
-# The risk rules alone (bot/risk/rules.yml), without the learned model or the classifier.
+# The risk rules alone (bot/core/risk/rules.yml), without the learned model or the classifier.
 eval-rules: pipeline
-	@$(PY) -m bot.tools.risk_eval
+	@$(PY) -m tools.risk_eval
 
 eval-model: eval
 
 # Latency, capacity, cold start and memory against Rasa's starter bot (figures, not a pass/fail test).
 bench: train test-deps
-	@$(PY) -m bot.tools.bench $(BENCH_ARGS)
+	@$(PY) -m tools.bench $(BENCH_ARGS)
 
 lock:
 	@$(VENV)/bin/pip freeze --exclude-editable > requirements.lock && echo "requirements.lock updated"

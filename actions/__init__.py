@@ -8,6 +8,6 @@ from actions.handoff import ActionRequestHuman  # noqa: F401
 from actions.screening.form import ValidateScreeningForm  # noqa: F401
 from actions.screening.result import ActionScreeningResult  # noqa: F401
 
-from actions.screening import answer_model as _answer_model  # noqa: E402
+from bot.core.screening import answer_model as _answer_model  # noqa: E402
 
 _answer_model.warm_up()

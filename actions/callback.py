@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import channel_of, get_logger, mask
-from actions.screening import extract
+from bot.core.screening import extract
 from actions.screening.form import is_interruption
 from bot.storage.db import StorageError
 from bot.storage.screening import save_callback

@@ -6,7 +6,7 @@ from typing import Any, Dict
 
 from rasa_sdk import Tracker
 
-from bot.privacy import mask  # noqa: F401  (the actions' one way to log a number)
+from bot.core.privacy import mask  # noqa: F401  (the actions' one way to log a number)
 
 
 def channel_of(tracker: Tracker) -> str:

@@ -22,8 +22,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import channel_of, get_logger, intent_of, latest_risk
 from actions.faq import questions_asked
-from bot.risk import safety_answer
-from bot.risk.safety_answer import NOT_SAFE, SAFE
+from bot.core.risk import safety_answer
+from bot.core.risk.safety_answer import NOT_SAFE, SAFE
 from bot.storage.db import StorageError
 from bot.storage.handoffs import request_handoff
 

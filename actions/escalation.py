@@ -4,7 +4,7 @@ It adds what the message showed besides the main category, records an urgent han
 person can join now, ends any form, and marks the conversation as at risk. Every text is a response in
 domain.yml (utter_crisis_also_*, utter_crisis_veterans, utter_crisis_spanish, utter_escalation_person_*); each
 has a Spanish variation that the Rasa server picks when the `language` slot is "es" (the message read as Spanish:
-bot/nlu/language_component.py), as it does for utter_crisis.
+bot/server/nlu/language_component.py), as it does for utter_crisis.
 The crisis follow-up form (actions/crisis_followup.py) then asks whether they are safe and reads every answer.
 """
 from __future__ import annotations
@@ -19,9 +19,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of, get_logger, intent_of, latest_risk
 from actions.faq import questions_asked
-from bot.language import looks_spanish
-from bot.profile import ProfileError, current_profile
-from bot.risk.detector import CATEGORIES
+from bot.core.language import looks_spanish
+from bot.core.profile import ProfileError, current_profile
+from bot.core.risk.detector import CATEGORIES
 from bot.storage.db import StorageError
 from bot.storage.handoffs import request_handoff
 

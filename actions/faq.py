@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import intent_of
-from bot.faq_topics import SEGMENTS_KEY, other_questions, question_sentences, topic_of
+from bot.core.faq_topics import SEGMENTS_KEY, other_questions, question_sentences, topic_of
 
 TOPIC_NAMES = {
     "insurance": "insurance", "cost": "cost", "duration": "how long the program lasts",

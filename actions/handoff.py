@@ -1,7 +1,7 @@
 """action_request_human: someone asked for a person (or needs one): queue it and say when people are in.
 
 Outside staffed hours the person is told when people are back, offered a callback (a button whose text the
-NLU reads as request_callback: the project's buttons send plain text, see bot/channels/guard.py), and
+NLU reads as request_callback: the project's buttons send plain text, see bot/server/channels/guard.py), and
 always given the crisis numbers. The wording is domain.yml's utter_handoff_* (the callback button's payload
 is one of data/screening.yml's request_callback examples, so it starts the callback form).
 """
@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of, get_logger
-from bot.profile import DAYS, ClinicProfile, current_profile
+from bot.core.profile import DAYS, ClinicProfile, current_profile
 from bot.storage.db import StorageError
 from bot.storage.handoffs import request_handoff
 

@@ -23,7 +23,7 @@ require_port() {  # $1 port, $2 name of the variable that moves it, $3 the comma
 }
 
 check_profile() {
-  .venv/bin/python -m bot.profile >/dev/null || exit 1
+  .venv/bin/python -m bot.core.profile >/dev/null || exit 1
 }
 
 start_action_server() {  # on 127.0.0.1:$ACTION_PORT; output as the caller's (shell.sh sends it to its log)

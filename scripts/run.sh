@@ -9,7 +9,7 @@ model=$(cat models/CURRENT 2>/dev/null) || { echo "error: no trained model: run 
 check_profile
 # Other sites whose pages may use the widget or any socket.io client (README, "Channels"): a wrong entry
 # stops here with the reason, instead of the site being refused later without a word.
-origins=$(.venv/bin/python -m bot.settings) || exit 1
+origins=$(.venv/bin/python -m bot.core.settings) || exit 1
 require_port "$ACTION_PORT" ACTION_PORT
 require_port "$RASA_PORT" RASA_PORT
 CONSOLE_PORT=${CONSOLE_PORT:-5080}  # not 5006: RASA_SERVERS uses the ports after RASA_PORT
@@ -35,7 +35,7 @@ if [ -n "${TWILIO_AUTH_TOKEN:-}" ] || [ -n "${SOCKETIO_JWT_SECRET:-}" ]; then
       cat credentials.yml
     fi
     if [ -n "${TWILIO_AUTH_TOKEN:-}" ]; then
-      printf '\n# Added by scripts/run.sh because TWILIO_AUTH_TOKEN is set.\nbot.channels.twilio.VerifiedTwilioInput:\n'
+      printf '\n# Added by scripts/run.sh because TWILIO_AUTH_TOKEN is set.\nbot.server.channels.twilio.VerifiedTwilioInput:\n'
     fi
   } > var/credentials.yml
   credentials=var/credentials.yml
@@ -47,7 +47,7 @@ RASA_SERVERS=${RASA_SERVERS:-1}
 endpoints=endpoints.yml
 if [ -n "${REDIS_URL:-}" ]; then
   mkdir -p var
-  { cat endpoints.yml; printf '\n# Added by scripts/run.sh because REDIS_URL is set.\nlock_store:\n  type: bot.storage.lock_store.UrlRedisLockStore\n'; } > var/endpoints.yml
+  { cat endpoints.yml; printf '\n# Added by scripts/run.sh because REDIS_URL is set.\nlock_store:\n  type: bot.server.lock_store.UrlRedisLockStore\n'; } > var/endpoints.yml
   endpoints=var/endpoints.yml
 fi
 if [ "$RASA_SERVERS" -gt 1 ]; then
@@ -80,9 +80,9 @@ trap 'stop $?' EXIT
 start_action_server
 pids+=("$ACTION_PID")
 for ((i = 0; i < RASA_SERVERS; i++)); do
-  # bot/serve.py adds --auth-token from RASA_API_TOKEN inside the process: on the command line `ps` would show
+  # bot/server/serve.py adds --auth-token from RASA_API_TOKEN inside the process: on the command line `ps` would show
   # it to every local user.
-  .venv/bin/python -m bot.serve --model "$model" --interface 127.0.0.1 --port $((RASA_PORT + i)) \
+  .venv/bin/python -m bot.server.serve --model "$model" --interface 127.0.0.1 --port $((RASA_PORT + i)) \
     --endpoints "$endpoints" --credentials "$credentials" --enable-api &
   pids+=("$!")
 done

@@ -58,7 +58,7 @@ case "$CHANNEL" in
   web | sms) ;;
   *) echo "error: CHANNEL=$CHANNEL: use CHANNEL=web (the chat widget) or CHANNEL=sms (the SMS line)." >&2; exit 2 ;;
 esac
-.venv/bin/python -m bot.rasa_cli run --model "$model" --endpoints endpoints.yml --credentials credentials-shell.yml \
+.venv/bin/python -m bot.server.rasa_cli run --model "$model" --endpoints endpoints.yml --credentials credentials-shell.yml \
   --interface 127.0.0.1 --port "$SHELL_PORT" >> "$SHELL_LOG" 2>&1 &
 RASA_PID=$!
 cleanup() {
@@ -70,7 +70,7 @@ echo "Loading the model (about 20 seconds) ..."
 wait_for_http "http://127.0.0.1:$SHELL_PORT/" "$RASA_PID" 300 \
   || { echo "error: the shell's Rasa server did not start; see $SHELL_LOG." >&2; exit 1; }
 # The prompt goes to stderr (Python's input() on a terminal): the client imports nothing that warns.
-.venv/bin/python -m bot.tools.shell --url "http://127.0.0.1:$SHELL_PORT" --channel "$CHANNEL" \
+.venv/bin/python -m tools.shell --url "http://127.0.0.1:$SHELL_PORT" --channel "$CHANNEL" \
   --stories "${SHELL_STORIES:-tests/stories/saved}"
 status=$?
 if [ "$status" -ne 0 ] && [ "$status" -ne 130 ]; then

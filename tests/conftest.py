@@ -11,7 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 @pytest.fixture(scope="session")
 def detector():
-    from bot.risk.detector import default_detector
+    from bot.core.risk.detector import default_detector
 
     return default_detector()
 

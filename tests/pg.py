@@ -1,11 +1,11 @@
-"""Fixtures for throwaway PostgreSQL and Redis servers (bot/tools/local_servers.py): Debian's packages,
+"""Fixtures for throwaway PostgreSQL and Redis servers (tools/local_servers.py): Debian's packages,
 installed when missing, stopped and removed afterwards."""
 from __future__ import annotations
 
 import pytest
 
-from bot.tools import local_servers
-from bot.tools.local_servers import MissingServer
+from tools import local_servers
+from tools.local_servers import MissingServer
 
 
 def started(server_class):

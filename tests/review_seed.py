@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.storage.tracker_store import UrlSQLTrackerStore
+from bot.server.tracker_store import UrlSQLTrackerStore
 
 DAY = datetime(2026, 11, 20, 15, 0, tzinfo=timezone.utc).timestamp()
 CONFUSED = "can my probation officer see what i say in group"  # fell back

@@ -1,7 +1,7 @@
 """What a person sees from an action: its messages rendered as the Rasa server renders them.
 
 Actions send response names and values (`utter_message(response="utter_...", name=value)`); the Rasa server
-fills them in with the clinic profile (bot/nlg.py). `rendered` runs the dispatcher's messages through Rasa's
+fills them in with the clinic profile (bot/server/nlg.py). `rendered` runs the dispatcher's messages through Rasa's
 own code for that (RemoteAction._utter_responses with the project's response generator), so a test asserts
 the text a person reads. It fails on a response that does not exist (Rasa would drop the message) and on a
 {value} left unfilled (Rasa would send the braces).
@@ -21,8 +21,8 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.importers.importer import TrainingDataImporter
 
-from bot.nlg import ProfileNaturalLanguageGenerator
-from bot.settings import ROOT
+from bot.server.nlg import ProfileNaturalLanguageGenerator
+from bot.core.settings import ROOT
 
 UNFILLED = re.compile(r"\{\w+\}")
 

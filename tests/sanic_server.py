@@ -1,5 +1,5 @@
 """A Sanic app served on 127.0.0.1 from a thread of the test process, for tests of the project's channels
-(tests/test_widget_channel.py, tests/test_origins.py) without starting Rasa."""
+(tests/server/test_widget_channel.py, tests/server/test_origins.py) without starting Rasa."""
 from __future__ import annotations
 
 import asyncio
@@ -9,7 +9,7 @@ import urllib.request
 
 from sanic import Sanic
 
-from bot.tools.local_servers import free_port
+from tools.local_servers import free_port
 
 # Sanic 21.12 rewrites some of its own methods when an app starts (TouchUp) and cannot start a second app
 # in the same process unless it is in test mode, which keeps the originals.

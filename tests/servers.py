@@ -17,8 +17,8 @@ from urllib.parse import parse_qs, urlencode
 import pytest
 from twilio.request_validator import RequestValidator
 
-from bot.settings import ROOT
-from bot.tools.local_servers import free_port
+from bot.core.settings import ROOT
+from tools.local_servers import free_port
 
 SMS_TOKEN = "test-auth-token"
 # Starts with "-" on purpose: run.sh must pass it so that rasa's argument parser does not take it for an

@@ -6,7 +6,7 @@ import sys
 import pytest
 import yaml
 
-from bot.settings import ROOT
+from bot.core.settings import ROOT
 
 
 def run_finder(**env):
@@ -44,7 +44,7 @@ def test_tracker_store_follows_the_database_url(tmp_path, monkeypatch):
     from rasa.shared.core.trackers import DialogueStateTracker
     from rasa.utils.endpoints import read_endpoint_config
 
-    from bot.storage.tracker_store import UrlSQLTrackerStore
+    from bot.server.tracker_store import UrlSQLTrackerStore
 
     db = tmp_path / "tracker.db"
     monkeypatch.setenv("TRACKER_DATABASE_URL", f"sqlite:///{db}")
@@ -81,7 +81,7 @@ def test_held_out_sets_are_not_training_data():
     for path in (ROOT / "tests" / "risk").glob("*.yml"):  # the corpus and the fresh generalisation sets
         corpus = yaml.safe_load(path.read_text())
         if "risk" not in corpus:
-            continue  # the answers to "are you safe?" (tests/test_crisis_followup.py)
+            continue  # the answers to "are you safe?" (tests/core/test_crisis_followup.py)
         texts = {item["text"].strip().lower() for part in ("risk", "non_risk") for item in corpus[part]}
         risk |= texts
         if path.name in ("corpus.yml", "fresh6.yml", "blind17.yml"):  # held out from the risk model too
@@ -97,7 +97,7 @@ def test_held_out_sets_are_not_training_data():
 
 
 def test_the_spacy_pipeline_path_in_config_is_the_one_built():
-    from bot.nlu.spacy_pipeline import PIPELINE_DIR
+    from bot.core.nlp.spacy_pipeline import PIPELINE_DIR
 
     config = yaml.safe_load((ROOT / "config.yml").read_text())
     spacy_nlp = next(c for c in config["pipeline"] if c["name"] == "SpacyNLP")
@@ -106,14 +106,14 @@ def test_the_spacy_pipeline_path_in_config_is_the_one_built():
 
 def test_risk_detector_runs_last_in_the_pipeline():
     config = yaml.safe_load((ROOT / "config.yml").read_text())
-    assert config["pipeline"][-1]["name"] == "bot.nlu.risk_component.RiskSignalDetector"
+    assert config["pipeline"][-1]["name"] == "bot.server.nlu.risk_component.RiskSignalDetector"
 
 
 assert sys.version_info[:2] == (3, 10)
 
 
 def test_logs_get_masked_numbers_and_addresses():
-    from bot.privacy import mask
+    from bot.core.privacy import mask
 
     assert mask("call +1 (617) 555-0142 or a.b@example.org") == "call [phone …42] or [email]"
 
@@ -132,7 +132,7 @@ def test_every_log_record_in_the_process_is_masked(caplog):
                                         ("+16175550142", False), ("6175550142617555", False), ("abc", False),
                                         ("a" * 65, False), ("../../etc/passwd", False), (None, False)])
 def test_web_session_ids_must_look_random(value, web):
-    from bot.channels.ids import is_web_session_id
+    from bot.core.ids import is_web_session_id
 
     assert is_web_session_id(value) is web
 
@@ -140,7 +140,7 @@ def test_web_session_ids_must_look_random(value, web):
 @pytest.mark.parametrize("value, phone", [("+16175550142", True), ("(617) 555-0142", True),
                                           ("whatsapp:+16175550142", True), ("it-greet", False), ("user 12", False)])
 def test_phone_like_senders_are_recognised(value, phone):
-    from bot.channels.ids import looks_like_phone
+    from bot.core.ids import looks_like_phone
 
     assert looks_like_phone(value) is phone
 
@@ -155,8 +155,8 @@ def test_lint_type_checks_the_rasa_free_core_with_a_pinned_mypy():
     assert pinned, "mypy must be pinned in requirements.in"
     assert f"\nmypy=={pinned.group(1)}\n" in (ROOT / "requirements.lock").read_text()
     config = (ROOT / "pyproject.toml").read_text()
-    for core in ("bot/profile.py", "bot/privacy.py", "bot/language.py", "bot/sms", "bot/faq_topics.py",
-                 "bot/wording.py", "bot/settings.py", "actions/screening/outcome.py"):
+    for core in ("bot/core/profile.py", "bot/core/privacy.py", "bot/core/language.py", "bot/core/sms", "bot/core/faq_topics.py",
+                 "bot/core/wording.py", "bot/core/settings.py", "bot/core/screening/outcome.py"):
         assert f'"{core}"' in config
         source = "".join(p.read_text() for p in ([ROOT / core] if core.endswith(".py") else (ROOT / core).glob("*.py")))
         assert not re.search(r"^\s*(from|import) (rasa|rasa_sdk|sanic|socketio)\b", source, re.M), core

@@ -26,9 +26,9 @@
   const MAX_KEPT = 300; // transcript entries kept in this tab
 
   // Crisis wording: the status lines when the server is slow or unreachable, and the crisis links (each href a
-  // fixed string). The server sends domain.yml's in config.json (bot/channels/widget.py: crisis_config), where
+  // fixed string). The server sends domain.yml's in config.json (bot/server/channels/widget.py: crisis_config), where
   // the numbers are written once; this built-in copy is only for when config.json cannot be loaded, and
-  // tests/test_widget_channel.py fails when it differs from domain.yml. It is strict JSON.
+  // tests/server/test_widget_channel.py fails when it differs from domain.yml. It is strict JSON.
   // built-in crisis config: start
   const BUILT_IN = {
     "texts": {
@@ -357,7 +357,7 @@
       }
       receive(message);
       // A staff reply carries a delivery id and asks for an acknowledgement: it is given once the reply is in
-      // the open chat, so the team's console can show it delivered (bot/channels/socketio.py).
+      // the open chat, so the team's console can show it delivered (bot/server/channels/socketio.py).
       if (typeof ack === "function" && message && typeof message.delivery === "string") acknowledge(ack);
     });
     showStatus();
@@ -389,7 +389,7 @@
   function flush() {
     if (!ready || !queue.length) return;
     for (const item of queue) {
-      // metadata.widget: the bot's answers then point to the "Talk to a person" button (bot/nlg.py).
+      // metadata.widget: the bot's answers then point to the "Talk to a person" button (bot/server/nlg.py).
       socket.emit("user_uttered", { message: item.text, session_id: sessionId, metadata: { widget: "iop" } });
       const entry = transcript.find((e) => e.id === item.id);
       if (entry) delete entry.pending;

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import intent_of, latest_risk
-from actions.screening import answer_model, extract
+from bot.core.screening import answer_model, extract
 
 READERS: Dict[str, Callable[[str], Optional[str]]] = {
     "screening_substances": extract.substances,
@@ -89,7 +89,7 @@ def read_answer(slot: str, tracker: Tracker) -> Dict[Text, Any]:
     if is_interruption(tracker):
         # The rules answer it (an FAQ, a person, stop) and Rasa validates a form only right after listening:
         # such a message is never read as an answer. Mid-screen, the NLU reads a statement as an answer
-        # (bot/nlu/linear_components.py), so "every day, how much does it cost" arrives here as inform.
+        # (bot/server/nlu/linear_components.py), so "every day, how much does it cost" arrives here as inform.
         return {}
     if question == "substances":  # the names people use are facts: words first, the model for the rest
         value = READERS[slot](text)

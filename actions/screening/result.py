@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of, get_logger
-from actions.screening.outcome import details, decide
+from bot.core.screening.outcome import details, decide
 from bot.storage.db import StorageError
 from bot.storage.screening import save_screening
 

@@ -29,7 +29,7 @@ def serve() -> int:
     from aiohttp import web
 
     from bot.console.app import create_app
-    from bot.privacy import install_log_masking
+    from bot.core.privacy import install_log_masking
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s console %(levelname)s %(message)s")
     install_log_masking()

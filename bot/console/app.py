@@ -21,9 +21,9 @@ from aiohttp import web
 from jinja2 import Environment, FileSystemLoader
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import saved_stories
-from bot.channels.ids import is_test_conversation
-from bot import dashboard, review
+from bot.storage import saved_stories
+from bot.core.ids import is_test_conversation
+from bot.console import dashboard, review
 from bot.console import auth, views
 from bot.console.rasa_api import DELIVERING_CHANNELS, RasaClient, RasaUnavailable
 from bot.storage import callbacks, handoffs, review_labels, sms
@@ -40,7 +40,7 @@ PUBLIC = {"/login", "/healthz", "/favicon.ico"}
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 DB_DOWN = "The console cannot reach its database right now. Try again in a moment; if it goes on, tell IT."
-# A person who texted STOP gets no text at all (bot/channels/twilio.py) until START: say so, and what to do instead.
+# A person who texted STOP gets no text at all (bot/server/channels/twilio.py) until START: say so, and what to do instead.
 OPTED_OUT = ("This person texted STOP at {since}, so no text can reach them until they text START. If a phone "
              "number is on file for them, call them instead.")
 DELIVERY_PROBLEMS = {

@@ -17,13 +17,13 @@ from urllib.parse import quote
 import aiohttp
 from yarl import URL
 
-from bot import wording
+from bot.core import wording
 from bot.storage.sms import DELIVERY, NOT_TEXTED
 
 logger = logging.getLogger(__name__)
 
 # What the person sees. No staff names: the person only needs to know a human is (or no longer is) there.
-# Wording: domain.yml's utter_staff_joined and utter_staff_handed_back (bot/wording.py).
+# Wording: domain.yml's utter_staff_joined and utter_staff_handed_back (bot/core/wording.py).
 JOINED = wording.text("utter_staff_joined")
 HANDED_BACK = wording.text("utter_staff_handed_back")
 

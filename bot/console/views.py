@@ -10,7 +10,7 @@ from typing import Any, Dict, Iterable, List, Optional
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from bot.privacy import mask
+from bot.core.privacy import mask
 from bot.storage.handoffs import aware
 from bot.storage.models import Handoff
 from bot.storage.sms import DELIVERY, NOT_TEXTED
@@ -27,7 +27,7 @@ MAX_EVENTS = 400
 
 def clinic_zone() -> ZoneInfo:
     try:
-        from bot.profile import current_profile
+        from bot.core.profile import current_profile
 
         return ZoneInfo(current_profile().staffed_timezone)
     except Exception:  # a broken profile must not take the console down
@@ -105,7 +105,7 @@ def queue_link(view: str = "open", page: int = 1, q: str = "", tests: bool = Fal
 
 # What became of a staff reply sent by text (opted_out is shown by the "not sent (opted out)" flag).
 DELIVERY_LABELS = {"sent": "sent by text", "failed": "text not sent: failed"}
-# ... and in the web chat (bot/channels/socketio.py): the widget acknowledges a reply once it is in the open chat.
+# ... and in the web chat (bot/server/channels/socketio.py): the widget acknowledges a reply once it is in the open chat.
 WEB_DELIVERY_LABELS = {"delivered": "delivered: shown in their chat", "sent": "sent, not yet confirmed",
                        "no_session": "not delivered: the person is not on the chat page"}
 CALLBACK_STATUS_LABELS = {"new": "To do", "called": "Done", "no_answer": "No answer"}
@@ -149,7 +149,7 @@ def callback_view(c: Any, now: datetime, zone: ZoneInfo, reveal: Any = None,
 
 
 def risk_of(event: Dict[str, Any]) -> Optional[Dict[str, str]]:
-    """The risk verdict of a person's message, or None. The risk component (bot/nlu/risk_component.py) puts
+    """The risk verdict of a person's message, or None. The risk component (bot/server/nlu/risk_component.py) puts
     its verdict in the parse data under `risk` and makes the intent `risk_<category>`: either one counts."""
     if event.get("event") != "user":
         return None

@@ -6,7 +6,7 @@ from typing import List, Optional, Tuple
 
 from sqlalchemy import case, func, select, update
 
-from bot.channels.ids import TEST_PREFIX
+from bot.core.ids import TEST_PREFIX
 from bot.storage.db import StorageError, get_row, session_scope
 from bot.storage.models import CALLBACK_STATUSES, CallbackRequest, NumberReveal, utcnow
 

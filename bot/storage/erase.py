@@ -2,7 +2,7 @@
 
 Rasa's tracker store has no delete, and it writes a turn's events only after the turn: the project's
 rows are deleted by the action, the transcript by the channel guard once Rasa has saved the turn
-(bot/channels/guard.py). An open urgent handoff is kept: it holds no message text, and a person who
+(bot/server/channels/guard.py). An open urgent handoff is kept: it holds no message text, and a person who
 wrote about their safety must still be followed up.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Dict, Iterable, Optional
 from sqlalchemy import MetaData, Table, create_engine, delete
 from sqlalchemy.engine import Engine
 
-from bot.settings import tracker_database_url
+from bot.core.settings import tracker_database_url
 from bot.storage.db import StorageError, session_scope
 from bot.storage.models import CallbackRequest, Handoff, MessageDelivery, ScreeningResult
 
@@ -50,7 +50,7 @@ def delete_events(engine: Engine, sender_ids: Iterable[str]) -> int:
 
 
 def forget_review_labels(engine: Engine, conversation_id: str, url: Optional[str] = None) -> int:
-    """Review labels of this conversation's messages (bot/review.py keys them by event id and time). Only
+    """Review labels of this conversation's messages (bot/console/review.py keys them by event id and time). Only
     "delete my chat" calls it: the retention purge leaves labels, which keep only masked text."""
     try:
         events = Table("events", MetaData(), autoload_with=engine)

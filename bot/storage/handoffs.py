@@ -12,7 +12,7 @@ from typing import List, Optional, Tuple
 
 from sqlalchemy import case, func, select, update
 
-from bot.channels.ids import TEST_PREFIX
+from bot.core.ids import TEST_PREFIX
 from bot.storage.db import StorageError, get_row, session_scope
 from bot.storage.models import RESOLUTIONS, URGENCIES, Handoff, StaffAction, utcnow
 

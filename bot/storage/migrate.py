@@ -8,7 +8,7 @@ from typing import Optional
 from alembic import command
 from alembic.config import Config
 
-from bot.settings import database_url
+from bot.core.settings import database_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

@@ -168,7 +168,7 @@ class ReviewLabel(Base):
     """What a reviewer said the bot should have understood from one message: its FAQ topic or intent
     (kind "nlu"), risk or not with the category (kind "risk"), or a screen answer's value (kind "screen").
 
-    Only the masked text is kept (bot/privacy.mask_personal), and the message is identified by `item_key`, the
+    Only the masked text is kept (bot/core/privacy.mask_personal), and the message is identified by `item_key`, the
     tracker store's event row id and time, never the conversation id (an SMS conversation's id is the phone
     number): the purge deletes the conversation and leaves the label, which is then all that remains."""
 

@@ -1,4 +1,4 @@
-"""Review labels: what a reviewer said the bot should have understood from a message (bot/review.py).
+"""Review labels: what a reviewer said the bot should have understood from a message (bot/console/review.py).
 
 The second-reviewer rule: "not risk" on a message the bot escalated (or asked directly about) counts only once
 a second reviewer, a different person, has given the same label. Until then it waits ("needs_second") and is
@@ -10,7 +10,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 from sqlalchemy import select
 
-from bot.privacy import mask_personal
+from bot.core.privacy import mask_personal
 from bot.storage.db import session_scope
 from bot.storage.models import ReviewLabel, utcnow
 

@@ -16,7 +16,7 @@ from bot.storage.models import DELIVERY_STATUSES, MessageDelivery, SmsOptOut, ut
 NOT_TEXTED = "sms_opted_out"
 # Metadata key of a staff reply: an id the console makes, under which the channel records what became of it
 # (message_deliveries): by text sent, failed or not sent (opted out), by the SMS line; in the web chat sent,
-# delivered or no_session, by the socket.io channel (bot/channels/socketio.py).
+# delivered or no_session, by the socket.io channel (bot/server/channels/socketio.py).
 DELIVERY = "delivery"
 DELIVERY_ID = re.compile(r"[0-9a-f]{32}")
 

@@ -4,7 +4,7 @@ clinic websites on other origins, one the bot allows (ALLOWED_ORIGINS) and one i
 `make test-deps` installs chromium (Debian package) and the widget's npm modules; Playwright's own
 browser download cannot be used here, so it is pointed at /usr/bin/chromium.
 
-Against servers you started yourself (with bot.channels.widget.ChatWidget in the credentials):
+Against servers you started yourself (with bot.server.channels.widget.ChatWidget in the credentials):
   ALLOWED_ORIGINS=http://localhost:5180 RASA_PORT=5105 scripts/run.sh
   WIDGET_TEST_RASA_PORT=5105 WIDGET_TEST_SITE_PORT=5180 .venv/bin/python -m pytest tests/browser/test_widget.py
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import ROOT
+from bot.core.settings import ROOT
 from tests.servers import FakeTwilio, start_servers, stop_servers
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

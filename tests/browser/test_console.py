@@ -24,7 +24,7 @@ import socketio
 from playwright.sync_api import Page, expect
 
 from bot.console.rasa_api import HANDED_BACK, JOINED
-from bot.settings import ROOT
+from bot.core.settings import ROOT
 from bot.storage.handoffs import HandoffConflict, finish, request_handoff
 from bot.storage.screening import save_callback
 

@@ -16,9 +16,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bot.console import auth
-from bot.settings import ROOT
+from bot.core.settings import ROOT
 from bot.storage import migrate
-from bot.tools.local_servers import free_port
+from tools.local_servers import free_port
 from tests import review_seed as seed
 
 PASSWORD = "review page test password"

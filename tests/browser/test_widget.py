@@ -14,8 +14,8 @@ import re
 import pytest
 from playwright.sync_api import Page, WebSocketRoute, expect
 
-from bot import wording
-from bot.profile import load_profile
+from bot.core import wording
+from bot.core.profile import load_profile
 
 WAIT = 30_000
 expect.set_options(timeout=WAIT)
@@ -75,7 +75,7 @@ def test_the_crisis_line_and_the_privacy_notice_are_there_before_anything_is_typ
 
 
 def test_the_crisis_wording_comes_from_the_served_config_and_the_built_in_copy_is_the_last_resort(page, chat_url):
-    """config.json carries domain.yml's crisis wording (bot/channels/widget.py, tests/test_widget_channel.py). Here
+    """config.json carries domain.yml's crisis wording (bot/server/channels/widget.py, tests/server/test_widget_channel.py). Here
     it is marked on its way to the page, and the socket.io client cannot load: the widget says the served words.
     Without config.json it falls back to its built-in copy, which is domain.yml's wording too."""
     failed = wording.text("utter_widget_failed")
@@ -310,7 +310,7 @@ def test_a_staff_reply_is_shown_as_the_teams_not_the_assistants(page, chat_url, 
     open_chat(page, chat_url)
     say(page, "hi")
     expect(bot_says(page, "automated")).to_be_visible()
-    # What the server sends when a staff member joins and replies from the console (bot/channels/socketio.py).
+    # What the server sends when a staff member joins and replies from the console (bot/server/channels/socketio.py).
     for payload in ({"text": "A member of our admissions team has joined.", "console_notice": True},
                     {"text": "Hi, this is Sam from admissions.", "staff": True}):
         switch.routes[-1].send("42" + json.dumps(["bot_uttered", payload]))
@@ -446,7 +446,7 @@ def test_narrow_and_zoomed_screens_have_no_sideways_scroll(page, chat_url, artif
 
 
 def test_a_staff_reply_with_a_delivery_id_is_acknowledged_only_once_it_is_shown(page, chat_url):
-    """The console shows a web-chat reply "delivered" when the widget acknowledges it (bot/channels/socketio.py):
+    """The console shows a web-chat reply "delivered" when the widget acknowledges it (bot/server/channels/socketio.py):
     the widget does so for a message that carries a delivery id, once it is in the open chat."""
     import json
 

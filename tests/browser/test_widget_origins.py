@@ -17,9 +17,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from bot.profile import load_profile
-from bot.settings import ROOT
-from bot.tools.local_servers import free_port
+from bot.core.profile import load_profile
+from bot.core.settings import ROOT
+from tools.local_servers import free_port
 
 WAIT = 30_000
 expect.set_options(timeout=WAIT)

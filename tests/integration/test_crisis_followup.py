@@ -11,7 +11,7 @@ import signal
 import pytest
 import yaml
 
-from bot.settings import ROOT
+from bot.core.settings import ROOT
 from tests.servers import post, start_servers
 
 GLAD = "glad you're safe"

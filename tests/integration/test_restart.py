@@ -5,7 +5,7 @@ import os
 import signal
 import sqlite3
 
-from bot.tools.local_servers import PostgresServer
+from tools.local_servers import PostgresServer
 from tests.pg import started
 from tests.servers import post, start_servers, stop_servers
 

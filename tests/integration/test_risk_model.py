@@ -1,4 +1,4 @@
-"""`python -m bot.tools.risk_eval --model`: the trained model's own verdict, detector and classifier together.
+"""`python -m tools.risk_eval --model`: the trained model's own verdict, detector and classifier together.
 
 An understanding test, so it reports figures against thresholds on labelled sets and pins no single phrase:
 the classifier's crisis intents differ a little between machines (TensorFlow on CPU, issue 22), and one
@@ -9,11 +9,11 @@ Needs the trained model (models/CURRENT), so `make test` runs this after trainin
 """
 import pytest
 
-from bot.tools.risk_eval import CORPUS, ModelDetector, Report, current_model, evaluate, load_corpus
+from tools.risk_eval import CORPUS, ModelDetector, Report, current_model, evaluate, load_corpus
 
 BLIND = CORPUS.parent / "fresh6.yml"
 
-# corpus.yml, the gate set: the detector alone catches every message (tests/test_risk_corpus.py) and the
+# corpus.yml, the gate set: the detector alone catches every message (tests/core/test_risk_corpus.py) and the
 # model's verdict only adds the classifier to it, so nothing may be missed. Its false alarms come from the
 # classifier's crisis intents: 3.8% in the README's table, 5.7% (21 of 369) with the model of 6 Dec 2026.
 GATE_RECALL = 1.0

@@ -116,7 +116,7 @@ def test_a_second_screen_in_the_same_conversation_starts_from_nothing(servers):
 
 def test_a_statement_mid_screen_is_the_answer_not_an_faq(servers):
     """Read out of context it is a family question (faq, 0.84); while the home question waits it is the
-    answer: no FAQ answer, and the screen ends with its result (bot/nlu/linear_components.py)."""
+    answer: no FAQ answer, and the screen ends with its result (bot/server/nlu/linear_components.py)."""
     port, sender = servers["rasa"], "it-screen-statement"
     run_screen(port, sender, SCREENS["iop_may_fit"][:-1])
     replies = post(port, sender, "my husband wants to be part of the family program and he doesnt drink")
@@ -136,7 +136,7 @@ def test_a_crisis_mid_screen_escalates_and_the_screen_stops(servers):
 
 
 def test_seizure_history_answers_the_screen_and_a_seizure_now_escalates(servers):
-    """History the withdrawal question asks for is its answer (bot/risk/screen_context.py); the same words
+    """History the withdrawal question asks for is its answer (bot/core/risk/screen_context.py); the same words
     outside the screen, or a seizure happening now inside it, get the crisis reply."""
     port = servers["rasa"]
     history = "yeah had a seizure last month when i stopped the xanax"
@@ -201,7 +201,7 @@ def test_bad_requests_get_a_clear_400(servers, body):
 def test_a_live_channel_cannot_open_a_test_conversation(servers):
     """The console keeps the staff shell's test conversations out of the live queue: a live caller using such an
     id would have a crisis hidden there, so the REST channel refuses it (the widget's ids are checked too)."""
-    from bot.channels.ids import TEST_PREFIX, is_web_session_id
+    from bot.core.ids import TEST_PREFIX, is_web_session_id
 
     status, answer = raw_post(servers["rasa"], json.dumps({"sender": f"{TEST_PREFIX}0123456789abcdef",
                                                           "message": "i want to kill myself"}).encode())
@@ -242,7 +242,7 @@ def test_a_paused_conversation_stays_quiet_but_still_gets_crisis_resources(serve
 
     from rasa.shared.core.events import ConversationPaused
 
-    from bot.storage.tracker_store import UrlSQLTrackerStore
+    from bot.server.tracker_store import UrlSQLTrackerStore
 
     port = servers["rasa"]
     post(port, "it-paused", "hi")
@@ -342,7 +342,7 @@ def test_an_escalation_by_sms_is_plain_text_with_the_numbers(servers, twilio):
 
 
 def test_a_crisis_text_in_spanish_gets_the_spanish_reply_with_the_numbers_in_the_first_text(servers, twilio):
-    from bot.sms import formatting
+    from bot.core.sms import formatting
 
     phone = "+16175550290"
     sms(servers["rasa"], phone, "me quiero morir, ya no puedo más")
@@ -462,7 +462,7 @@ def confirmation_lines():
     """Each one-line confirmation in the domain ("So no shakes ...?") and the value it confirms."""
     import yaml
 
-    from bot.settings import ROOT
+    from bot.core.settings import ROOT
 
     lines = {}
     for variations in yaml.safe_load((ROOT / "domain.yml").read_text())["responses"].values():

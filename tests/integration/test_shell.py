@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.profile import load_profile
-from bot.settings import ROOT
-from bot.tools.local_servers import free_port
+from bot.core.profile import load_profile
+from bot.core.settings import ROOT
+from tools.local_servers import free_port
 from tests.servers import FakeTwilio, post, sms, start_servers, stop_servers
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Za-z0-9]|[\x00-\x08\x0b-\x1f]")

@@ -1,0 +1,47 @@
+"""Extra training texts kept outside Rasa's NLU files, read by the linear components at `rasa train`.
+
+data/screening_answers/ holds answers to the screen's questions, written by independent writers for the
+answer models (bot/core/screening/answer_model.py). They are ordinary messages too: the intent classifier
+learns them as `inform` (an answer, not an FAQ question) and the risk model as `none` (history told for the
+screen is not a crisis). Their content is part of each component's fingerprint, so changing them retrains.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import List, Optional
+
+import yaml
+
+from bot.core.settings import ROOT
+
+
+def folder_of(config_value: Optional[str]) -> Optional[Path]:
+    if not config_value:
+        return None
+    folder = Path(config_value)
+    return folder if folder.is_absolute() else ROOT / folder
+
+
+# Screen answers labelled on the console's review page (`make export-reviewed`), read with the folder's own.
+REVIEWED = ROOT / "data" / "reviewed" / "screening_answers"
+
+
+def answer_files(folder: Optional[Path]) -> List[Path]:
+    return sorted(folder.glob("*.yml")) + sorted(REVIEWED.glob("*.yml")) if folder else []
+
+
+def answer_texts(folder: Optional[Path]) -> List[str]:
+    texts: List[str] = []
+    for path in answer_files(folder):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        texts += [str(item["text"]) for item in data.get("answers") or [] if item.get("text")]
+    return texts
+
+
+def fingerprint(folder: Optional[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in answer_files(folder):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,147 @@
+"""The learned risk model: a linear classifier over word and character n-grams (scikit-learn).
+
+Beside the rules (bot/core/risk/detector.py), which are exact and reviewable but only catch the phrasings someone
+wrote a rule for, this model learns from the risk corpus (data/risk/*.yml) and the NLU training data how
+risky messages are worded. It scores every sentence and the whole message and keeps the riskiest reading,
+so a crisis at the end of a program question is not averaged away. It trains in seconds on a CPU, scores a
+message in about a millisecond, and can list the n-grams behind a verdict for review (`explain`).
+Rasa-free: the NLU component (bot/server/nlu/risk_model_component.py) wraps it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import joblib
+import numpy as np
+import yaml
+from scipy.sparse import hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from bot.core.nlp.linear import Features, Weights
+from bot.core.risk.detector import CATEGORIES
+
+NONE = "none"
+LABELS = (NONE,) + tuple(CATEGORIES)
+_SENTENCE = re.compile(r"(?<=[.!?;\n])\s+|\s+(?:but|and then|so)\s+(?=i\b|im\b|i'm\b)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ModelVerdict:
+    score: float  # probability that the riskiest reading (a sentence or the whole message) is a risk
+    category: Optional[str]  # the most likely risk category of that reading
+    sentence: str  # the reading that scored highest
+
+    def as_dict(self) -> Dict[str, object]:
+        return {"score": round(self.score, 4), "category": self.category}
+
+
+_OTHER_PERSON = re.compile(
+    r"\b(?:my|our|his|her|their)\s+(?:\w+\s+)?(?:son|daughter|kid|kids|child|children|baby|boy|girl|wife|husband|"
+    r"partner|boyfriend|girlfriend|bf|gf|fiance|fiancee|mom|mum|mother|dad|father|brother|sister|friend|roommate|"
+    r"nephew|niece|cousin|grandson|granddaughter|grandma|grandpa|neighbor|neighbour|uncle|aunt|coworker|ex)\b|"
+    r"^(?:he|she|they)\b", re.IGNORECASE)
+_WRITER_AT_RISK = re.compile(
+    r"\b(?:myself|i want to|i wanna|i'?m going to|im going to|i am going to|i'?m gonna|im gonna|i will|i'?ll|"
+    r"kill me|hurt me|hit me|hits me|hitting me|choke me|choked me|beat me|beats me|threaten(?:s|ed)? me|"
+    r"i took|i swallowed|i can'?t breathe|i cant breathe|i'?m bleeding|im bleeding|my chest|i'?m shaking|"
+    r"im shaking|i can'?t stop|i cant stop)\b", re.IGNORECASE)
+
+
+def subject_of(text: str) -> str:
+    """Whether a risky message is about the writer ("self") or someone else ("other"), from its wording."""
+    if _OTHER_PERSON.search(text or "") and not _WRITER_AT_RISK.search(text or ""):
+        return "other"
+    return "self"
+
+
+def sentences(text: str) -> List[str]:
+    """The whole message first, then its sentences when there are several."""
+    parts = [p.strip() for p in _SENTENCE.split(text or "") if p and len(p.strip()) > 2]
+    return [text] + (parts if len(parts) > 1 else [])
+
+
+def load_corpus(paths: Iterable[Path]) -> Tuple[List[str], List[str]]:
+    """Texts and labels from corpus files: `examples: [{text, label}]`, label a category or `none`."""
+    texts: List[str] = []
+    labels: List[str] = []
+    for path in sorted(paths):
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        for item in data.get("examples") or []:
+            label = str(item["label"])
+            if label not in LABELS:
+                raise ValueError(f"{path}: unknown label {label!r} for {item['text']!r}")
+            texts.append(str(item["text"]))
+            labels.append(label)
+    return texts, labels
+
+
+class RiskModel:
+    """Two linear models over the same features: risk or not (the score), and which category (the label).
+
+    The score comes from its own yes/no classifier: one minus the probability of "none" in the category model
+    sums seven risk classes, so a message with no telling words at all ("the", "and") scored near 0.9.
+    """
+
+    def __init__(self, words: TfidfVectorizer, chars: TfidfVectorizer, classifier: LogisticRegression,
+                 binary: LogisticRegression) -> None:
+        self.words, self.chars, self.classifier, self.binary = words, chars, classifier, binary
+        self._none = list(classifier.classes_).index(NONE)
+        self._risk = list(binary.classes_).index(True)
+        # Scoring from arrays taken once (bot/core/nlp/linear.py says why): the same numbers, a fraction of the time.
+        self._features = Features([words, chars])
+        self._category_weights = Weights(classifier, self._features)
+        self._binary_weights = Weights(binary, self._features)
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], labels: Sequence[str], c: float = 8.0, seed: int = 7) -> "RiskModel":
+        words = TfidfVectorizer(lowercase=True, ngram_range=(1, 2), min_df=1, sublinear_tf=True,
+                                token_pattern=r"(?u)\b\w[\w']*\b")
+        chars = TfidfVectorizer(lowercase=True, analyzer="char_wb", ngram_range=(2, 5), min_df=2,
+                                sublinear_tf=True, max_features=200_000)
+        features = hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
+        classifier = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=seed,
+                                        solver="lbfgs")
+        classifier.fit(features, list(labels))
+        binary = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=seed, solver="lbfgs")
+        binary.fit(features, [label != NONE for label in labels])
+        return cls(words, chars, classifier, binary)
+
+    def score(self, text: str) -> ModelVerdict:
+        readings = sentences(text)
+        features = self._features(readings)
+        probabilities = self._category_weights.probabilities(features)
+        risk = self._binary_weights.probabilities(features)[:, self._risk]
+        best = int(np.argmax(risk))
+        row = probabilities[best].copy()
+        row[self._none] = -1.0
+        category = str(self.classifier.classes_[int(np.argmax(row))])
+        return ModelVerdict(float(risk[best]), category, readings[best])
+
+    def explain(self, text: str, top: int = 8) -> List[Tuple[str, float]]:
+        """The n-grams that pushed the riskiest reading towards its category most, for review."""
+        verdict = self.score(text)
+        label = verdict.category or NONE
+        index = list(self.classifier.classes_).index(label)
+        vector = hstack(self._features([verdict.sentence])).tocsr()
+        names = np.concatenate([self.words.get_feature_names_out(), self.chars.get_feature_names_out()])
+        weights = self.classifier.coef_[index] - self.classifier.coef_[self._none]
+        row = vector.tocoo()
+        contributions = sorted(((str(names[j]), float(v * weights[j])) for j, v in zip(row.col, row.data, strict=True)),
+                               key=lambda pair: -pair[1])
+        return contributions[:top]
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        joblib.dump({"words": self.words, "chars": self.chars, "classifier": self.classifier,
+                     "binary": self.binary}, directory / "risk_model.joblib")
+
+    @classmethod
+    def load(cls, directory: Path) -> "RiskModel":
+        parts = joblib.load(directory / "risk_model.joblib")
+        if "binary" not in parts:
+            raise ValueError("a risk model saved before the yes/no score model: retrain (make train)")
+        return cls(parts["words"], parts["chars"], parts["classifier"], parts["binary"])

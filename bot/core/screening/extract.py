@@ -1,0 +1,143 @@
+"""Reading screening answers as people write them: buttons, SMS numbers, or free text.
+
+Each function returns a value from outcome.ANSWER_VALUES (or yes/no/unsure), or None when the text does
+not answer the question, so the form can ask once more with examples.
+"""
+from __future__ import annotations
+
+import re
+from typing import List, Optional
+
+from bot.core.screening.outcome import NO, UNSURE, YES
+
+_WORD = re.compile(r"[a-z0-9']+")
+
+SUBSTANCE_WORDS = {
+    "alcohol": ["alcohol", "drink", "drinking", "drinks", "beer", "beers", "wine", "vodka", "whiskey", "liquor",
+                "booze", "fifth", "shots", "tequila", "rum", "seltzers", "handle"],
+    "benzodiazepines": ["xanax", "bars", "benzo", "benzos", "klonopin", "valium", "ativan", "benzodiazepines"],
+    "opioids": ["heroin", "fentanyl", "fent", "oxy", "oxycodone", "percs", "perc", "percocet", "opioids", "opiates",
+                "pills", "dope", "methadone", "vicodin", "kratom", "suboxone", "tramadol", "morphine"],
+    "stimulants": ["meth", "coke", "cocaine", "crack", "adderall", "speed", "ice", "molly"],
+    "cannabis": ["weed", "marijuana", "pot", "cannabis", "edibles", "thc", "dabs", "vape"],
+    "other": ["gabapentin", "ketamine", "lsd", "mushrooms", "shrooms", "inhalants", "gambling"],
+}
+_NUMBERED = {"1": YES, "2": NO, "3": UNSURE}
+_YES = {"yes", "yeah", "yea", "ya", "yep", "yup", "sure", "definitely", "absolutely", "y", "correct", "true",
+        "sometimes", "kinda", "somewhat", "often", "always", "si", "sí", "ok", "okay"}
+_NO = {"no", "nope", "nah", "never", "n", "not", "none", "nothing", "false"}
+_UNSURE_PHRASES = ("not sure", "idk", "i dont know", "i don't know", "dunno", "unsure", "maybe", "no idea",
+                   "not really sure", "hard to say", "skip")
+
+
+def words(text: str) -> List[str]:
+    return _WORD.findall((text or "").lower().replace("’", "'"))
+
+
+def yes_no(text: str) -> Optional[str]:
+    low = (text or "").strip().lower()
+    if low in _NUMBERED:
+        return _NUMBERED[low]
+    if any(p in low for p in _UNSURE_PHRASES):
+        return UNSURE
+    ws = words(low)
+    if not ws:
+        return None
+    if ws[0] in _NO or "don't" in ws[:3] or "dont" in ws[:3] or "haven't" in ws[:3] or "havent" in ws[:3]:
+        return NO
+    if ws[0] in _YES or any(w in _YES for w in ws[:2]):
+        return YES
+    return None
+
+
+_EXACT_YES = {"yes", "yeah", "yea", "ya", "yep", "yup", "y", "sure", "definitely", "absolutely", "correct", "si",
+              "sí", "yes please", "yes i can", "i can", "right", "thats right", "that's right", "exactly"}
+_EXACT_NO = {"no", "nope", "nah", "n", "never", "none", "no never", "not at all", "no thanks", "no i cant",
+             "no i can't", "not really", "nothing", "thats wrong", "that's wrong", "wrong"}
+_EXACT_UNSURE = {"not sure", "idk", "i dont know", "i don't know", "dunno", "unsure", "maybe", "no idea", "skip",
+                 "im not sure", "i'm not sure", "not really sure", "hard to say", "i guess so maybe"}
+_FREQUENCY_CHOICES = {"every day": "daily", "everyday": "daily", "daily": "daily", "a few times a week": "weekly",
+                      "some days each week": "weekly", "weekly": "weekly", "once a month": "less_often",
+                      "less often": "less_often", "monthly": "less_often"}
+
+
+def exact(text: str, question: Optional[str] = None) -> Optional[str]:
+    """A button, an SMS number or a bare yes / no / not sure, read exactly; None for any other words.
+
+    `question` is the screen's question (its value set differs: frequency, home); None reads a yes or no
+    reply to a confirmation. Substances are named, never a yes or no: always None.
+    """
+    low = " ".join(_WORD.findall((text or "").lower().replace("’", "'")))
+    if not low or question == "substances":
+        return None
+    if question == "frequency":
+        numbered = {"1": "daily", "2": "weekly", "3": "less_often", "4": UNSURE}
+        if low in numbered or low in _FREQUENCY_CHOICES:
+            return numbered.get(low) or _FREQUENCY_CHOICES[low]
+        return UNSURE if low in _EXACT_UNSURE else None
+    answer = _NUMBERED.get(low)
+    if answer is None:
+        answer = YES if low in _EXACT_YES else NO if low in _EXACT_NO else UNSURE if low in _EXACT_UNSURE else None
+    if question == "home" and answer is not None:
+        return {YES: "safe", NO: "unsafe", UNSURE: UNSURE}[answer]
+    return answer
+
+
+def withdrawal(text: str) -> Optional[str]:
+    """'yeah i get the shakes bad when i stop' -> yes; 'no shakes or sweats' -> no."""
+    answer = yes_no(text)
+    if answer is not None:
+        return answer
+    ws = set(words(text))
+    if ws & {"shakes", "shaky", "shaking", "sweats", "sweating", "seizure", "seizures", "dts", "tremors", "sick",
+             "hallucinate", "hallucinations", "withdrawal", "withdrawals", "jittery", "dopesick", "cramps"}:
+        return YES
+    return None
+
+
+def substances(text: str) -> Optional[str]:
+    ws = words(text)
+    joined = " ".join(ws)
+    found = [name for name, keys in SUBSTANCE_WORDS.items() if any(k in ws for k in keys)]
+    if not found and re.search(r"\b(prescription|pain) (pills|meds)\b", joined):
+        found = ["opioids"]
+    return ",".join(found) if found else (UNSURE if yes_no(text) == UNSURE else None)
+
+
+def frequency(text: str) -> Optional[str]:
+    low = " ".join(words(text))
+    if low in ("1", "2", "3", "4"):
+        return {"1": "daily", "2": "weekly", "3": "less_often", "4": UNSURE}[low]
+    if re.search(r"\b(every ?day|daily|every night|each night|nightly|all day|most days|most nights|"
+                 r"a night|a day|per day|per night|everyday|every morning|all the time|constantly|"
+                 r"\d+ ?(x|times) a day|round the clock)\b", low):
+        return "daily"
+    if re.search(r"\b(weekends?|a week|per week|times a week|couple times|few times|on fridays|"
+                 r"saturdays|weekly|every other day|twice a week|once a week|binge)\b", low):
+        return "weekly"
+    if re.search(r"\b(a month|monthly|rarely|once in a while|occasionally|now and then|special occasions|"
+                 r"parties|not often|hardly)\b", low):
+        return "less_often"
+    if any(p in low for p in _UNSURE_PHRASES):
+        return UNSURE
+    return None
+
+
+def home(text: str) -> Optional[str]:
+    """The question asks whether home is safe and free of others' drinking or drug use."""
+    low = " ".join(words(text))
+    if re.search(r"\b(roommate|husband|wife|boyfriend|girlfriend|partner|mom|dad|parents|brother|sister|"
+                 r"everyone|people|they|he|she|friends?)\b.*\b(uses?|using|drinks?|drinking|gets high|smokes?|"
+                 r"deals?|parties)\b", low):
+        return "unsafe"
+    if re.search(r"\b(not safe|unsafe|homeless|couch|shelter|street|car|kicked out|abusive|dangerous)\b", low):
+        return "unsafe"
+    answer = yes_no(text)
+    if answer == YES or re.search(r"\b(safe|live alone|supportive|sober house|sober living|no one uses|"
+                                  r"nobody uses)\b", low):
+        return "safe"
+    if answer == NO:
+        return "unsafe"
+    if answer == UNSURE:
+        return UNSURE
+    return None

@@ -1,0 +1,71 @@
+"""Messages in Spanish get the intent `speak_spanish`, so the bot answers in Spanish with 988's Spanish
+option instead of guessing at an English topic. It runs before the risk detector, whose verdict still
+wins: a Spanish message with a risk signal escalates, and the crisis reply is the Spanish one. A crisis
+intent from the classifier is left in place for the detector to judge, as for English.
+
+Every message that shows its language also gets the entity `language` ("es" or "en"), which fills the
+`language` slot: domain.yml's Spanish variations (condition language = es) are picked by it, in the Rasa
+server's own rendering, so the crisis reply is in Spanish even when the action server is down. A message too
+short to tell ("sí", "ok") sets nothing, and the conversation keeps its language."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (ENTITIES, ENTITY_ATTRIBUTE_CONFIDENCE, ENTITY_ATTRIBUTE_END,
+                                      ENTITY_ATTRIBUTE_START, ENTITY_ATTRIBUTE_TYPE, ENTITY_ATTRIBUTE_VALUE,
+                                      EXTRACTOR, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY,
+                                      PREDICTED_CONFIDENCE_KEY, TEXT)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.core.language import language_of
+from bot.server.nlu.risk_component import RISK_INTENT_PREFIX
+
+SPANISH_INTENT = "speak_spanish"
+LANGUAGE_ENTITY = "language"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class SpanishGate(GraphComponent):
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "SpanishGate":
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            language = language_of(text)
+            if language:
+                self._set_language(message, language, len(text))
+            if language != "es":
+                continue
+            spanish = {INTENT_NAME_KEY: SPANISH_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+            current = message.get(INTENT) or {}
+            name = str(current.get(INTENT_NAME_KEY) or "")
+            rest = [r for r in message.get(INTENT_RANKING_KEY) or []
+                    if r.get(INTENT_NAME_KEY) not in (SPANISH_INTENT, name)]
+            if name.startswith(RISK_INTENT_PREFIX):
+                # The classifier read a crisis: that stays for the risk detector to judge (its second net);
+                # Spanish comes next, so a crisis reading it overrules still gets the Spanish answer.
+                message.set(INTENT_RANKING_KEY, [current, spanish] + rest, add_to_output=True)
+                continue
+            message.set(INTENT, spanish, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [spanish] + ([current] if name and name != SPANISH_INTENT else []) + rest,
+                        add_to_output=True)
+        return messages
+
+    @staticmethod
+    def _set_language(message: Message, language: str, length: int) -> None:
+        kept = [e for e in message.get(ENTITIES) or [] if e.get(ENTITY_ATTRIBUTE_TYPE) != LANGUAGE_ENTITY]
+        kept.append({ENTITY_ATTRIBUTE_TYPE: LANGUAGE_ENTITY, ENTITY_ATTRIBUTE_VALUE: language,
+                     ENTITY_ATTRIBUTE_START: 0, ENTITY_ATTRIBUTE_END: length, ENTITY_ATTRIBUTE_CONFIDENCE: 1.0,
+                     EXTRACTOR: "SpanishGate"})
+        message.set(ENTITIES, kept, add_to_output=True)

@@ -1,0 +1,142 @@
+"""The fast scoring path of the linear models (bot/core/nlp/linear.py) gives scikit-learn's own numbers."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.sparse import hstack
+
+from bot.core.nlp.linear import TextClassifier
+from bot.core.risk.model import RiskModel, load_corpus
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBES = [
+    "do you take medicaid", "", "🙂", "and", "I took all of my pills and I can't keep my eyes open",
+    "What time is the evening group? Also, my brother says he won't be around much longer.",
+    "¿Aceptan Medicaid?", "asdfgh qwerty", "x" * 5000, "the the the the",
+]
+
+
+def _sklearn(model: TextClassifier, texts):
+    features = hstack([model.words.transform(texts), model.chars.transform(texts)]).tocsr()
+    return model.classifier.predict_proba(features)
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    texts, labels = load_corpus(sorted((ROOT / "data" / "risk").glob("writer_[a-c].yml")))
+    return texts, labels
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_text_classifier_matches_scikit_learn(corpus, binary):
+    texts, labels = corpus
+    target = [label != "none" for label in labels] if binary else labels
+    model = TextClassifier(c=4.0).fit(texts, [str(t) for t in target])
+    probes = PROBES + texts[:200]
+    fast = model.probabilities(probes)
+    assert fast.shape == (len(probes), len(model.labels))
+    np.testing.assert_allclose(fast, _sklearn(model, probes), rtol=0, atol=1e-9)
+    assert model.ranking(PROBES[4])[0][0] == model.labels[int(np.argmax(_sklearn(model, [PROBES[4]])[0]))]
+
+
+def test_saved_classifier_scores_the_same_after_loading(corpus, tmp_path):
+    import joblib
+
+    texts, labels = corpus
+    model = TextClassifier().fit(texts, labels)
+    before = model.probabilities(PROBES)
+    joblib.dump(model, tmp_path / "m.joblib")
+    loaded = joblib.load(tmp_path / "m.joblib")
+    assert loaded._fast is None  # derived arrays are not saved
+    np.testing.assert_array_equal(loaded.probabilities(PROBES), before)
+
+
+def test_risk_model_matches_scikit_learn(corpus, tmp_path):
+    texts, labels = corpus
+    model = RiskModel.fit(texts, labels, c=4.0)
+    for text in PROBES + texts[:100]:
+        verdict = model.score(text)
+        from bot.core.risk.model import sentences
+
+        readings = sentences(text)
+        features = hstack([model.words.transform(readings), model.chars.transform(readings)]).tocsr()
+        risk = model.binary.predict_proba(features)[:, list(model.binary.classes_).index(True)]
+        assert verdict.score == pytest.approx(float(risk.max()), abs=1e-9)
+    model.save(tmp_path)
+    assert RiskModel.load(tmp_path).score(PROBES[4]) == model.score(PROBES[4])
+
+
+class _Ranked:
+    """A stand-in model that reads every message as an FAQ question."""
+
+    labels = ["faq", "inform", "greet"]
+
+    def ranking(self, text, top=10):
+        return [("faq", 0.6), ("inform", 0.3), ("greet", 0.1)][:top]
+
+
+def _screen_tracker(question):
+    from rasa.shared.core.events import ActiveLoop, SlotSet
+    from rasa.shared.core.slots import AnySlot
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker("t", slots=[AnySlot("requested_slot", mappings=[])])
+    if question:
+        tracker.update(ActiveLoop("screening_form"))
+        tracker.update(SlotSet("requested_slot", question))
+    return tracker
+
+
+@pytest.mark.parametrize("text, question, expected", [
+    ("my wife doesnt drink and she has been very patient", "screening_home", "inform"),  # a statement: the answer
+    ("does my wife have to come to groups?", "screening_home", "faq"),  # a question: the FAQ answer first
+    ("how much does it cost", "screening_frequency", "faq"),
+    ("my wife doesnt drink and she has been very patient", None, "faq"),  # no screen: as the model reads it
+])
+def test_mid_screen_a_statement_is_an_answer_not_an_faq(text, question, expected):
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.server.nlu.linear_components import LinearIntentClassifier
+
+    component = LinearIntentClassifier({}, None, None, model=_Ranked())
+    message = Message(data={"text": text})
+    component.process([message], tracker=_screen_tracker(question))
+    assert message.get("intent")["name"] == expected
+    assert [r["name"] for r in message.get("intent_ranking")][:2] == (
+        ["inform", "faq"] if expected == "inform" else ["faq", "inform"])
+
+
+def test_mid_screen_an_unsure_reading_of_a_statement_is_an_answer():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.server.nlu.linear_components import UNSURE_INTENT, LinearIntentClassifier
+
+    class Unsure(_Ranked):
+        def ranking(self, text, top=10):
+            return [("greet", 0.15), ("affirm", 0.12), ("inform", 0.1)][:top]
+
+    component = LinearIntentClassifier({}, None, None, model=Unsure())
+    message = Message(data={"text": "retired, so my calendar is empty except for golf"})
+    component.process([message], tracker=_screen_tracker("screening_commitment"))
+    assert message.get("intent") == {"name": "inform", "confidence": 1.0}
+    assert all(r["confidence"] <= UNSURE_INTENT for r in message.get("intent_ranking")[1:])
+    message = Message(data={"text": "retired, so my calendar is empty except for golf"})
+    component.process([message], tracker=_screen_tracker(None))
+    assert message.get("intent")["name"] == "greet"
+
+
+def test_outside_the_screen_a_question_is_not_a_screen_answer():
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.server.nlu.linear_components import LinearIntentClassifier
+
+    class AnswerFirst(_Ranked):
+        def ranking(self, text, top=10):
+            return [("inform", 0.5), ("faq", 0.4), ("greet", 0.1)][:top]
+
+    component = LinearIntentClassifier({}, None, None, model=AnswerFirst())
+    question, statement = Message(data={"text": "what if i drink during the program?"}), Message(
+        data={"text": "i drink every day"})
+    component.process([question, statement], tracker=_screen_tracker(None))
+    assert question.get("intent")["name"] == "faq"
+    assert statement.get("intent")["name"] == "inform"

@@ -1,0 +1,98 @@
+"""The learned risk model (bot/core/risk/model.py) and its Rasa component, trained for real on small data."""
+from pathlib import Path
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.server.nlu.risk_model_component import RISK_MODEL_KEY, RiskModelScorer, corpus_files
+from bot.core.risk.model import RiskModel, load_corpus, sentences, subject_of
+from bot.core.settings import ROOT
+
+RISKY = ["i want to end my life tonight", "i have the pills saved up for friday", "nobody will miss me when im gone",
+         "he said he will kill me when he gets home", "my son is not breathing after he used",
+         "i keep cutting my arms and cant stop"]
+LABELS = ["suicide", "suicide", "suicide", "abuse", "overdose", "self_harm"]
+ORDINARY = ["how much does the program cost", "do you take medicaid", "what time is the evening group",
+            "can i keep working during iop", "is there a virtual option", "what happens in the first week",
+            "this paperwork is killing me", "do you offer suboxone"]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return RiskModel.fit(RISKY + ORDINARY, LABELS + ["none"] * len(ORDINARY))
+
+
+def test_a_risky_sentence_at_the_end_of_a_question_is_not_averaged_away(model):
+    whole = "what time is the evening group. i have the pills saved up for friday"
+    assert sentences(whole)[1:] == ["what time is the evening group.", "i have the pills saved up for friday"]
+    verdict = model.score(whole)
+    assert verdict.sentence == "i have the pills saved up for friday" and verdict.category == "suicide"
+    assert verdict.score > model.score("what time is the evening group").score
+
+
+def test_explain_lists_the_ngrams_behind_a_verdict(model):
+    features = [name for name, _ in model.explain("i want to end my life tonight")]
+    assert any("life" in name or "end" in name for name in features)
+
+
+def test_save_and_load_give_the_same_scores(model, tmp_path):
+    model.save(tmp_path)
+    again = RiskModel.load(tmp_path)
+    assert again.score("nobody will miss me").score == pytest.approx(model.score("nobody will miss me").score)
+
+
+def test_the_subject_is_someone_else_only_when_the_writer_is_not_at_risk():
+    assert subject_of("my daughter took a whole bottle of tylenol") == "other"
+    assert subject_of("my husband hits me every night") == "self"
+    assert subject_of("i want to die") == "self"
+
+
+def test_the_corpus_loads_with_known_labels_only():
+    texts, labels = load_corpus(corpus_files({"corpus": "data/risk"}))
+    assert len(texts) >= 1500 and sum(label != "none" for label in labels) >= 700
+
+
+def test_unknown_labels_are_refused(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text('examples:\n  - {text: "hi", label: sad}\n')
+    with pytest.raises(ValueError, match="unknown label"):
+        load_corpus([bad])
+
+
+def test_the_component_trains_persists_loads_and_scores(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.yml").write_text("examples:\n" + "".join(
+        f'  - {{text: "{t}", label: {lab}}}\n' for t, lab in zip(RISKY + ORDINARY, LABELS + ["none"] * 8,
+                                                                  strict=True)))
+    (tmp_path / "storage").mkdir()
+    storage = LocalModelStorage(tmp_path / "storage")
+    resource = Resource("risk_model")
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = {**RiskModelScorer.get_default_config(), "corpus": str(corpus)}
+    training = TrainingData([Message(data={"text": "hello there", "intent": "greet"}),
+                             Message(data={"text": "i want to kill myself", "intent": "risk_suicide"})])
+    RiskModelScorer.create(config, storage, resource, context).train(training)
+    loaded = RiskModelScorer.load(config, storage, resource, context)
+    message = Message(data={"text": "i have the pills saved up for friday"})
+    loaded.process([message])
+    assert message.get(RISK_MODEL_KEY)["category"] == "suicide"
+    assert RiskModelScorer.fingerprint_addon(config) != RiskModelScorer.fingerprint_addon(
+        {**config, "corpus": str(ROOT / "data" / "risk")})
+
+
+def test_a_model_without_its_file_scores_nothing_instead_of_failing(tmp_path):
+    (tmp_path / "storage").mkdir()
+    storage = LocalModelStorage(tmp_path / "storage")
+    resource = Resource("never_trained")
+    with storage.write_to(resource) as directory:
+        Path(directory, "placeholder").write_text("")
+    loaded = RiskModelScorer.load(RiskModelScorer.get_default_config(), storage, resource,
+                                  ExecutionContext(GraphSchema({}), "test"))
+    message = Message(data={"text": "i want to die"})
+    loaded.process([message])
+    assert message.get(RISK_MODEL_KEY) is None

@@ -1,0 +1,93 @@
+"""The screening's outcome rule over every combination of answers, and reading answers from free text."""
+import itertools
+
+import pytest
+
+from bot.core.screening import extract
+from bot.core.screening.outcome import OUTCOMES, REASONS, decide
+
+YNU = ("yes", "no", "unsure")
+ALL = list(itertools.product(
+    ("alcohol", "benzodiazepines", "opioids", "cannabis", "alcohol,stimulants", ""),  # substances
+    ("daily", "weekly", "less_often", "unsure"),  # frequency
+    YNU, YNU, YNU, YNU, YNU,  # withdrawal, medical, mental_health, commitment, relapse
+    ("safe", "unsafe", "unsure"),  # home
+))
+
+
+def answers_of(combo):
+    keys = ("substances", "frequency", "withdrawal", "medical", "mental_health", "commitment", "relapse", "home")
+    return dict(zip(keys, combo, strict=True))
+
+
+@pytest.mark.parametrize("chunk", range(8))
+def test_every_combination_follows_the_asam_order(chunk):
+    for combo in ALL[chunk::8]:
+        a = answers_of(combo)
+        result = decide(a)
+        assert result.outcome in OUTCOMES and result.reasons and all(r in REASONS for r in result.reasons)
+        sedative_daily = a["frequency"] == "daily" and ({"alcohol", "benzodiazepines"} & set(a["substances"].split(",")))
+        detox = a["withdrawal"] == "yes" or bool(sedative_daily)
+        higher = "yes" in (a["medical"], a["mental_health"], a["relapse"]) or a["home"] == "unsafe"
+        mild = a["frequency"] in ("weekly", "less_often") and all(
+            a[k] == "no" for k in ("withdrawal", "medical", "mental_health", "relapse")) and a["home"] == "safe"
+        if detox:
+            expected = "detox_first"
+        elif higher:
+            expected = "higher_level_of_care"
+        elif mild or a["commitment"] == "no":
+            expected = "outpatient_may_fit"
+        else:
+            expected = "iop_may_fit"
+        assert result.outcome == expected, (a, result)
+        assert result.to_discuss == [k for k in ("frequency", "withdrawal", "medical", "mental_health", "commitment",
+                                                 "relapse", "home") if a[k] == "unsure"]
+
+
+def test_missing_answers_count_as_not_sure():
+    result = decide({})
+    assert result.outcome == "iop_may_fit" and "withdrawal" in result.to_discuss
+
+
+def test_reasons_name_every_higher_level_concern():
+    result = decide({"substances": "opioids", "frequency": "daily", "withdrawal": "no", "medical": "yes",
+                     "mental_health": "no", "commitment": "yes", "relapse": "yes", "home": "unsafe"})
+    assert result.outcome == "higher_level_of_care" and result.reasons == ["medical", "relapse", "home"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("yeah i get the shakes bad when i stop", "yes"),
+    ("1", "yes"), ("2", "no"), ("3", "unsure"),
+    ("nope", "no"), ("no shakes or sweats", "no"), ("idk honestly", "unsure"),
+    ("i get really sick and sweaty", "yes"), ("what time is it", None),
+])
+def test_withdrawal_answers(text, expected):
+    assert extract.withdrawal(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("like 6 beers a night", "daily"), ("every day", "daily"), ("most nights after work", "daily"),
+    ("only on weekends but i binge hard", "weekly"), ("a few times a week", "weekly"),
+    ("maybe once a month", "less_often"), ("1", "daily"), ("2", "weekly"), ("not sure", "unsure"),
+    ("blue", None),
+])
+def test_frequency_answers(text, expected):
+    assert extract.frequency(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("like 6 beers a night", "alcohol"), ("xanax most days", "benzodiazepines"),
+    ("oxy and percs", "opioids"), ("weed and some coke on weekends", "stimulants,cannabis"),
+    ("wine and xanax", "alcohol,benzodiazepines"), ("i'd rather not say, not sure", "unsure"), ("hello", None),
+])
+def test_substance_answers(text, expected):
+    assert extract.substances(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("my roommate uses", "unsafe"), ("my husband drinks too", "unsafe"), ("yes its safe", "safe"),
+    ("i live alone", "safe"), ("no", "unsafe"), ("im staying in my car", "unsafe"), ("3", "unsure"),
+    ("purple", None),
+])
+def test_home_answers(text, expected):
+    assert extract.home(text) == expected
