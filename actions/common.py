@@ -6,6 +6,7 @@ from typing import Any, Dict
 
 from rasa_sdk import Tracker
 
+from bot.core.contract import RISK_KEY
 from bot.core.privacy import mask  # noqa: F401  (the actions' one way to log a number)
 
 
@@ -19,7 +20,7 @@ def intent_of(tracker: Tracker) -> str:
 
 
 def latest_risk(tracker: Tracker) -> Dict[str, Any]:
-    return dict((tracker.latest_message or {}).get("risk") or {})
+    return dict((tracker.latest_message or {}).get(RISK_KEY) or {})
 
 
 def get_logger(name: str) -> logging.Logger:

@@ -22,6 +22,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import channel_of, get_logger, intent_of, latest_risk
 from actions.faq import questions_asked
+from bot.core.contract import RISK_INTENT_PREFIX
 from bot.core.risk import safety_answer
 from bot.core.risk.safety_answer import NOT_SAFE, SAFE
 from bot.storage.db import StorageError
@@ -32,7 +33,7 @@ logger = get_logger(__name__)
 FORM = "crisis_followup_form"
 SLOT = "crisis_safety"
 # Intents the rules answer instead: a new risk signal escalates again; Spanish gets the Spanish crisis answer.
-NOT_AN_ANSWER_PREFIX = "risk_"
+NOT_AN_ANSWER_PREFIX = RISK_INTENT_PREFIX
 NOT_AN_ANSWER = {"speak_spanish"}
 class ValidateCrisisFollowupForm(FormValidationAction):
     def name(self) -> Text:

@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of, get_logger, intent_of, latest_risk
 from actions.faq import questions_asked
+from bot.core.contract import RISK_ACTIVE, RISK_CATEGORY, risk_category_of
 from bot.core.language import looks_spanish
 from bot.core.profile import ProfileError, current_profile
 from bot.core.risk.detector import CATEGORIES
@@ -51,10 +52,10 @@ def risk_from_tracker(tracker: Tracker) -> Dict[str, Any]:
     category = risk.get("category")
     if category not in CATEGORIES:
         intent = intent_of(tracker)
-        category = intent[len("risk_"):] if intent.startswith("risk_") else None
+        category = risk_category_of(intent)
     if category not in CATEGORIES:
         # Reached without a fresh verdict (e.g. a story replay): keep the last known category.
-        category = tracker.get_slot("risk_category") or "suicide"
+        category = tracker.get_slot(RISK_CATEGORY) or "suicide"
     urgency = risk.get("urgency") if risk.get("urgency") in ("imminent", "urgent") else "urgent"
     return {"category": category, "urgency": urgency, "subject": risk.get("subject"),
             "also": [c for c in risk.get("also") or [] if c in CATEGORIES]}
@@ -83,7 +84,7 @@ class ActionEscalate(Action):
         # Any form in progress ends here and does not resume by itself; the follow-up starts afresh.
         # The ask-directly tier's follow-up asks about the risk itself ("check"), every other one about safety.
         first = "check" if latest_risk(tracker).get("urgency") == "check" else "first"
-        return [SlotSet("risk_active", True), ActiveLoop(None), SlotSet("requested_slot", None),
+        return [SlotSet(RISK_ACTIVE, True), ActiveLoop(None), SlotSet("requested_slot", None),
                 SlotSet("crisis_safety", None), SlotSet("crisis_last", first)]
 
     async def _bring_in_a_person(self, tracker: Tracker, risk: Dict[str, Any]) -> str:

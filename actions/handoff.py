@@ -17,6 +17,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of, get_logger
+from bot.core.contract import RISK_ACTIVE, RISK_CATEGORY, RISK_URGENCY
 from bot.core.profile import DAYS, ClinicProfile, current_profile
 from bot.storage.db import StorageError
 from bot.storage.handoffs import request_handoff
@@ -57,13 +58,13 @@ class ActionRequestHuman(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[EventType]:
-        at_risk = bool(tracker.get_slot("risk_active"))
-        urgency = (tracker.get_slot("risk_urgency") or "urgent") if at_risk else "routine"
+        at_risk = bool(tracker.get_slot(RISK_ACTIVE))
+        urgency = (tracker.get_slot(RISK_URGENCY) or "urgent") if at_risk else "routine"
         profile = current_profile()
         try:
             await asyncio.to_thread(request_handoff, tracker.sender_id, channel_of(tracker),
                                     "risk" if at_risk else "asked_for_person", urgency,
-                                    tracker.get_slot("risk_category") if at_risk else None)
+                                    tracker.get_slot(RISK_CATEGORY) if at_risk else None)
         except StorageError as exc:
             logger.error("handoff not recorded conversation=%s: %s", tracker.sender_id, exc)
             dispatcher.utter_message(response="utter_handoff_not_recorded")

@@ -17,6 +17,7 @@ from typing import Dict, List, Optional
 
 import yaml
 
+from bot.core.contract import RISK_CATEGORY
 from bot.core.faq_topics import SEGMENTS_KEY, other_questions
 from bot.core.settings import ROOT
 
@@ -42,7 +43,7 @@ def answered_topic(parse: Dict) -> str:
 
 
 def escalates(parse: Dict) -> bool:
-    return any(e.get("entity") == "risk_category" for e in parse.get("entities") or [])
+    return any(e.get("entity") == RISK_CATEGORY for e in parse.get("entities") or [])
 
 
 async def parse_all(model: str, texts: List[str]) -> List[Dict]:

@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from bot.core.contract import CUSTOM, ESCALATION
 from bot.storage import saved_stories
 from bot.core.ids import PREVIEW_CHANNELS as CHANNELS
 from bot.core.ids import TEST_PREFIX
@@ -69,9 +70,9 @@ def show(reply: Any) -> List[str]:
         buttons = message.get("buttons") or []
         if buttons:
             lines.append("  buttons: " + "  ".join(f"[{b.get('title', '')}]" for b in buttons))
-        custom = message.get("custom") or {}
-        if custom.get("escalation"):
-            e = custom["escalation"]
+        custom = message.get(CUSTOM) or {}
+        if custom.get(ESCALATION):
+            e = custom[ESCALATION]
             lines.append(f"  crisis card: {e.get('category')}, urgency {e.get('urgency')}")
         elif custom:
             lines.append(f"  card: {', '.join(sorted(custom))}")

@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import intent_of, latest_risk
+from bot.core.contract import is_risk_intent
 from bot.core.screening import answer_model, extract
 
 READERS: Dict[str, Callable[[str], Optional[str]]] = {
@@ -41,7 +42,7 @@ ALWAYS_INTERRUPT = {"human_handoff", "stop", "retract"}
 def is_interruption(tracker: Tracker, strict: bool = False) -> bool:
     """Whether the latest message is not an answer (strict: only risk, a person or stop count)."""
     intent = intent_of(tracker)
-    if latest_risk(tracker).get("is_risk") or intent.startswith("risk_"):
+    if latest_risk(tracker).get("is_risk") or is_risk_intent(intent):
         return True
     return intent in (ALWAYS_INTERRUPT if strict else INTERRUPTIONS)
 
@@ -70,7 +71,7 @@ def read_answer(slot: str, tracker: Tracker) -> Dict[Text, Any]:
     text = (tracker.latest_message or {}).get("text") or ""
     if text.startswith("/"):
         return {}
-    if latest_risk(tracker).get("is_risk") or intent_of(tracker).startswith("risk_"):
+    if latest_risk(tracker).get("is_risk") or is_risk_intent(intent_of(tracker)):
         return {}
     question = slot[len("screening_"):]
 

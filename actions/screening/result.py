@@ -13,6 +13,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of, get_logger
+from bot.core.contract import OUTCOME, REASONS, SCREENING
 from bot.core.screening.outcome import details, decide
 from bot.storage.db import StorageError
 from bot.storage.screening import save_screening
@@ -35,7 +36,7 @@ class ActionScreeningResult(Action):
         result = decide(answers)
         # The headline and the disclaimer are the outcome's response; the reasons are outcome.py's sentences.
         dispatcher.utter_message(response=f"utter_screening_result_{result.outcome}", details=details(result))
-        dispatcher.utter_message(json_message={"screening": {"outcome": result.outcome, "reasons": result.reasons}})
+        dispatcher.utter_message(json_message={SCREENING: {OUTCOME: result.outcome, REASONS: result.reasons}})
         dispatcher.utter_message(response="utter_screening_next_steps")
         try:
             await asyncio.to_thread(save_screening, tracker.sender_id, channel_of(tracker), result.outcome,

@@ -18,6 +18,7 @@ import aiohttp
 from yarl import URL
 
 from bot.core import wording
+from bot.core.contract import CONSOLE_NOTICE, STAFF
 from bot.storage.sms import DELIVERY, NOT_TEXTED
 
 logger = logging.getLogger(__name__)
@@ -129,8 +130,8 @@ END_CRISIS_FOLLOW_UP = [{"event": "active_loop", "name": None},
 def _staff_message(text: str, delivery: Optional[str] = None) -> Dict[str, Any]:
     # Rasa copies a bot event's metadata into what the channel receives: only a flag (and, by text, the delivery
     # id the SMS line records its outcome under), never a name.
-    return {"event": "bot", "text": text, "metadata": {"staff": True, **({DELIVERY: delivery} if delivery else {})}}
+    return {"event": "bot", "text": text, "metadata": {STAFF: True, **({DELIVERY: delivery} if delivery else {})}}
 
 
 def _notice(text: str, not_texted: bool = False) -> Dict[str, Any]:
-    return {"event": "bot", "text": text, "metadata": {"console_notice": True, **({NOT_TEXTED: True} if not_texted else {})}}
+    return {"event": "bot", "text": text, "metadata": {CONSOLE_NOTICE: True, **({NOT_TEXTED: True} if not_texted else {})}}

@@ -18,6 +18,7 @@ import yaml
 from sqlalchemy import MetaData, Table, create_engine, select
 from sqlalchemy.engine import Engine
 
+from bot.core.contract import is_risk_intent
 from bot.core.ids import TEST_PREFIX
 from bot.core.privacy import mask_personal
 from bot.core.settings import ROOT, tracker_database_url
@@ -245,7 +246,7 @@ def nlu_labels() -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
                 continue
             if name.startswith("faq/"):
                 topics.add(name)
-            elif not name.startswith("risk_"):
+            elif not is_risk_intent(name):
                 intents.add(name)
     return tuple(sorted(topics)), tuple(sorted(intents))
 

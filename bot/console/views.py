@@ -10,6 +10,7 @@ from typing import Any, Dict, Iterable, List, Optional
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from bot.core.contract import CONSOLE_NOTICE, RISK_KEY, STAFF, is_risk_intent, risk_category_of
 from bot.core.privacy import mask
 from bot.storage.handoffs import aware
 from bot.storage.models import Handoff
@@ -154,11 +155,11 @@ def risk_of(event: Dict[str, Any]) -> Optional[Dict[str, str]]:
     if event.get("event") != "user":
         return None
     parse = event.get("parse_data") or {}
-    verdict = parse.get("risk") if isinstance(parse.get("risk"), dict) else {}
+    verdict = parse.get(RISK_KEY) if isinstance(parse.get(RISK_KEY), dict) else {}
     intent = str((parse.get("intent") or {}).get("name") or "")
-    if not verdict.get("is_risk") and not intent.startswith("risk_"):
+    if not verdict.get("is_risk") and not is_risk_intent(intent):
         return None
-    return {"category": str(verdict.get("category") or intent[len("risk_"):] or ""),
+    return {"category": str(verdict.get("category") or risk_category_of(intent) or ""),
             "urgency": str(verdict.get("urgency") or "")}
 
 
@@ -221,11 +222,11 @@ def transcript(tracker: Dict[str, Any], zone: ZoneInfo, now: Optional[datetime] 
             meta = event.get("metadata") or {}
             data = event.get("data") or {}
             options = [str(b.get("title") or "") for b in data.get("buttons") or [] if isinstance(b, dict)]
-            if meta.get("staff"):
+            if meta.get(STAFF):
                 outcome = deliveries.get(str(meta.get(DELIVERY) or ""), "")
                 line = {"who": "staff", "label": "Staff", "delivery": outcome,
                         "delivery_label": labels.get(outcome, "")}
-            elif meta.get("console_notice"):
+            elif meta.get(CONSOLE_NOTICE):
                 line = {"who": "notice", "label": "Console"}
             else:
                 line = {"who": "assistant", "label": "Assistant"}

@@ -18,6 +18,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.core import contract
 from bot.server import rasa_seam
 from bot.core.profile import ProfileError, current_profile
 
@@ -27,14 +28,14 @@ logger = logging.getLogger(__name__)
 # How to reach a person, said in the answers as {reach_person}: the project's chat widget has a button for it
 # (it says so in each message's metadata, web/widget.js); everywhere else it is typed. The SMS variants say
 # "Reply 'person'" in their own words.
-WIDGET = "iop"
+WIDGET = contract.WIDGET
 REACH_BY_BUTTON = "press the \u201cTalk to a person\u201d button"
 REACH_BY_TYPING = "type 'person'"
 
 
 def reach_person(tracker: DialogueStateTracker) -> str:
     metadata = getattr(tracker.latest_message, "metadata", None) or {}
-    return REACH_BY_BUTTON if isinstance(metadata, dict) and metadata.get("widget") == WIDGET else REACH_BY_TYPING
+    return REACH_BY_BUTTON if isinstance(metadata, dict) and metadata.get(contract.WIDGET_KEY) == WIDGET else REACH_BY_TYPING
 
 
 def profile_values() -> Dict[str, str]:

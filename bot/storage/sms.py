@@ -7,17 +7,19 @@ from typing import Dict, Iterable, Optional
 
 from sqlalchemy import select
 
+from bot.core import contract
 from bot.storage.db import StorageError, session_scope
 from bot.storage.models import DELIVERY_STATUSES, MessageDelivery, SmsOptOut, utcnow
 
 # Metadata flag on a message of the conversation: the SMS line sent nothing for it. The SMS channel sets it
 # on a person's message that arrived while their number was opted out (that turn's replies were not texted);
 # the console sets it on its own notices to an opted-out number. The console shows those as not sent.
-NOT_TEXTED = "sms_opted_out"
+# Both names are the contract's (bot/core/contract.py), kept here for the SMS line and the console.
+NOT_TEXTED = contract.NOT_TEXTED
 # Metadata key of a staff reply: an id the console makes, under which the channel records what became of it
 # (message_deliveries): by text sent, failed or not sent (opted out), by the SMS line; in the web chat sent,
 # delivered or no_session, by the socket.io channel (bot/server/channels/socketio.py).
-DELIVERY = "delivery"
+DELIVERY = contract.DELIVERY
 DELIVERY_ID = re.compile(r"[0-9a-f]{32}")
 
 

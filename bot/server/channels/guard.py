@@ -16,6 +16,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Optional
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 
+from bot.core.contract import CUSTOM, RISK_CATEGORY, RISK_URGENCY, is_risk_intent
 from bot.server import rasa_seam
 from bot.server.channels.limits import MAX_MESSAGE_CHARS, cap_message
 from bot.storage.db import StorageError
@@ -86,7 +87,7 @@ async def crisis_reply_if_paused(message: UserMessage, agent: Any, tracker: Any)
     if not tracker.is_paused() or tracker.latest_message is None:
         return False
     intent = str(tracker.latest_message.intent.get("name") or "")
-    if not intent.startswith("risk_"):
+    if not is_risk_intent(intent):
         return False
     output = message.output_channel
     response = await agent.processor.nlg.generate("utter_crisis", tracker, output.name())
@@ -94,7 +95,7 @@ async def crisis_reply_if_paused(message: UserMessage, agent: Any, tracker: Any)
     async with conversation_lock(agent, message.sender_id):
         # A copy: Rasa's send_response pops the text out of the dict it is given.
         await output.send_response(message.sender_id, dict(response))
-        tracker.update(BotUttered(response.get("text"), {"custom": response.get("custom")},
+        tracker.update(BotUttered(response.get("text"), {CUSTOM: response.get(CUSTOM)},
                                   metadata={"utter_action": "utter_crisis"}))
         try:
             await agent.tracker_store.save(tracker)
@@ -102,7 +103,7 @@ async def crisis_reply_if_paused(message: UserMessage, agent: Any, tracker: Any)
             logger.error("crisis reply in a paused conversation=%s not stored: %s", message.sender_id, exc)
     try:
         await asyncio.to_thread(request_handoff, message.sender_id, message.input_channel or output.name(),
-                                "risk", tracker.get_slot("risk_urgency") or "urgent", tracker.get_slot("risk_category"))
+                                "risk", tracker.get_slot(RISK_URGENCY) or "urgent", tracker.get_slot(RISK_CATEGORY))
     except StorageError as exc:
         logger.error("urgent handoff NOT recorded for paused conversation=%s: %s", message.sender_id, exc)
     logger.warning("crisis reply sent in a paused conversation=%s", message.sender_id)

@@ -16,6 +16,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.core.contract import WIDGET, WIDGET_KEY
 from bot.server.channels.guard import current_agent, guarded
 from bot.core.ids import PREVIEW_CHANNELS as CHANNELS
 from bot.core.ids import TEST_PREFIX, is_test_conversation
@@ -62,7 +63,7 @@ class PreviewInput(InputChannel):
                 return response.json({"channel": "sms", "texts": sms_parts(reply)})
             collector = CollectingOutputChannel()
             # As the project's widget sends it, so the answers word things as the widget shows them.
-            await handle(UserMessage(text, collector, sender, input_channel=self.name(), metadata={"widget": "iop"}))
+            await handle(UserMessage(text, collector, sender, input_channel=self.name(), metadata={WIDGET_KEY: WIDGET}))
             return response.json({"channel": "web", "messages": collector.messages})
 
         @bp.route("/story", methods=["POST"])

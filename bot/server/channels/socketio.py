@@ -24,6 +24,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint
 
+from bot.core import contract
 from bot.server import rasa_seam
 from bot.server.channels.guard import current_agent, guarded
 from bot.core.ids import is_web_session_id, new_web_session_id
@@ -39,7 +40,7 @@ SOCKETIO = SocketIOInput.name()
 
 # Flags the staff console puts on its bot events (bot/console/rasa_api.py), passed on to the widget so it
 # can show a person's reply as the team's, not the assistant's.
-STAFF_FLAGS = ("staff", "console_notice")
+STAFF_FLAGS = contract.STAFF_FLAGS
 
 
 def delivery_of(payload: Any) -> Optional[str]:
@@ -96,7 +97,7 @@ class CustomPayloadSocketIOOutput(SocketIOOutput):
         self.receipts = receipts
 
     async def send_custom_json(self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any) -> None:
-        await rasa_seam.send_to_socket(self, recipient_id, {"custom": json_message})
+        await rasa_seam.send_to_socket(self, recipient_id, {contract.CUSTOM: json_message})
 
     async def transcript_erased(self, recipient_id: str) -> None:
         """After "delete my chat" the conversation holds no bot messages: the widget's count starts again

@@ -49,14 +49,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.core.contract import (CHECK_INTENT, RISK_CATEGORY, RISK_INTENT_PREFIX, RISK_KEY, RISK_MODEL_KEY,  # noqa: F401
+                               RISK_SUBJECT, RISK_URGENCY)
 from bot.core.risk.detector import RiskDetector, default_detector, rules_fingerprint
 from bot.core.risk.model import subject_of
 from bot.core.risk.screen_context import ANSWER_INTENT, is_asked_history, question_asked
 
-RISK_KEY = "risk"
-RISK_MODEL_KEY = "risk_model"
-RISK_INTENT_PREFIX = "risk_"
-CHECK_INTENT = "risk_check"
 FALLBACK_INTENT = "nlu_fallback"
 
 
@@ -203,8 +201,8 @@ class RiskSignalDetector(GraphComponent):
         self._set_intent(message, name, [r for r in ranking if r.get(INTENT_NAME_KEY) != name])
 
     def _set_entities(self, message: Message, risk: Dict[str, Any], length: int) -> None:
-        values = {"risk_category": risk["category"], "risk_urgency": risk["urgency"],
-                  "risk_subject": risk.get("subject") or "self"}
+        values = {RISK_CATEGORY: risk["category"], RISK_URGENCY: risk["urgency"],
+                  RISK_SUBJECT: risk.get("subject") or "self"}
         kept = [e for e in message.get(ENTITIES) or [] if e.get(ENTITY_ATTRIBUTE_TYPE) not in values]
         for entity, value in values.items():
             kept.append({ENTITY_ATTRIBUTE_TYPE: entity, ENTITY_ATTRIBUTE_VALUE: value, ENTITY_ATTRIBUTE_START: 0,

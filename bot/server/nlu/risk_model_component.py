@@ -21,12 +21,12 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.core.contract import RISK_MODEL_KEY, risk_category_of
 from bot.core.nlp import corpora
 from bot.core.risk.model import LABELS, NONE, RiskModel, load_corpus
 from bot.core.settings import ROOT
 
 logger = logging.getLogger(__name__)
-RISK_MODEL_KEY = "risk_model"
 
 
 # Risk labels from the console's review page (`make export-reviewed`), learned with the corpus once committed.
@@ -46,7 +46,8 @@ def training_set(corpus: List[Path], answers: Optional[Path], intent_examples: L
     texts, labels = load_corpus(corpus)
     for example in intent_examples:
         intent = str(example.get(INTENT) or "")
-        label = intent[len("risk_"):] if intent.startswith("risk_") else NONE
+        category = risk_category_of(intent)
+        label = category if category is not None else NONE
         if label in LABELS and example.get(TEXT):
             texts.append(example.get(TEXT))
             labels.append(label)
