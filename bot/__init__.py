@@ -1,4 +1,5 @@
-"""The IOP helpline assistant's own package: NLU components, risk rules, storage and the clinic profile."""
+"""The IOP helpline assistant's runtime package, by process: core/ (Rasa-free, shared by all), server/ (inside
+the Rasa server), storage/ and console/ (README "Layout"). The action server is actions/, the tools tools/."""
 from bot.core.privacy import install_log_masking
 
 # Both servers import this package (the Rasa server for its channels and components, the action server

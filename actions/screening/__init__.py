@@ -1,1 +1,2 @@
-"""The "is IOP right for me?" screen: answer extraction, the outcome rule, and the form's actions."""
+"""The "is IOP right for me?" screen's actions: the form and the result. The outcome rule, exact answers and
+the answer models are Rasa-free, in bot/core/screening/."""

@@ -1,1 +1,2 @@
-"""Rasa NLU components of the project (the risk detector) and the local spaCy pipeline."""
+"""Rasa NLU components of the project: linear intent and FAQ topic, the risk model, the risk detector, the Spanish
+gate. The models and the spaCy pipeline they wrap are Rasa-free, in bot/core/."""
