@@ -64,7 +64,10 @@ def test_the_callback_button_sends_words_the_nlu_knows_as_a_callback_request():
     responses = project_domain().responses
     for name in ("utter_handoff_closed", "utter_handoff_closed_no_hours", "utter_handoff_closed_urgent",
                  "utter_handoff_closed_urgent_no_hours"):
-        assert all(variation["buttons"] == [CALLBACK_BUTTON] for variation in responses[name]), name
+        # The Spanish variations give the clinic's number instead: the callback form asks its questions in English.
+        english = [v for v in responses[name]
+                   if not any(c.get("name") == "language" and c.get("value") == "es" for c in v.get("condition") or [])]
+        assert english and all(variation["buttons"] == [CALLBACK_BUTTON] for variation in english), name
     assert f"- {CALLBACK_BUTTON['payload']}" in examples.splitlines()
     assert not CALLBACK_BUTTON["payload"].startswith("/")  # typed "/" messages are read as text anyway
 

@@ -24,6 +24,7 @@ from rasa.server import configure_cors
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Sanic
 
+from bot.server import rasa_seam
 from bot.server.channels import socketio as channel
 from bot.storage.db import StorageError
 from bot.storage.sms import deliveries_of
@@ -152,6 +153,7 @@ def test_a_reply_when_no_chat_has_the_conversation_open_is_recorded_not_delivere
     async def scenario():
         async with Chat(server.port, session_id=closed):
             pass  # the person closed the page
+        await until_closed(server, closed)
         async with Chat(server.port) as other:  # someone else's chat is open: it must not count, nor get it
             await in_thread(server.staff_reply, closed, "Are you still there?", delivery)
             await asyncio.sleep(0.5)
@@ -217,6 +219,12 @@ class FakeAgent:
         self.events, self.tracker_store, self.lock_store = events, Store(), Locks()
 
 
+async def until_closed(server: SocketServer, session_id: str) -> None:
+    deadline = time.time() + WAIT
+    while rasa_seam.live_sockets(server.channel.sio, session_id) and time.time() < deadline:
+        await asyncio.sleep(0.05)
+
+
 def test_a_reply_the_chat_missed_is_delivered_once_it_reconnects(server, project_db):
     delivery, session_id = secrets.token_hex(16), uuid.uuid4().hex
     reply = "Hi, this is the admissions team.\n\nAre you there?"
@@ -224,6 +232,7 @@ def test_a_reply_the_chat_missed_is_delivered_once_it_reconnects(server, project
     async def scenario():
         async with Chat(server.port, session_id=session_id):
             pass  # the connection dropped
+        await until_closed(server, session_id)  # the server has seen the disconnect (slow on a busy machine)
         await in_thread(server.staff_reply, session_id, reply, delivery)
         assert deliveries_of(session_id) == {delivery: "no_session"}
         # The widget comes back and says it had received one message: the rest is sent again, acknowledged.

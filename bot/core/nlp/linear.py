@@ -91,6 +91,12 @@ class TextClassifier:
         self.__dict__.update(state)
         self._fast = None
 
+    def knows_a_word(self, text: str) -> bool:
+        """Whether any word of `text` was seen in training: on none ("banana") the character n-grams alone give
+        the classes' prior back, which reads as a guess with some confidence."""
+        vocabulary = self.words.vocabulary_
+        return any(token in vocabulary for token in self.words.build_analyzer()(text))
+
     @property
     def labels(self) -> List[str]:
         return [str(label) for label in self.classifier.classes_]

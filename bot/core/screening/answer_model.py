@@ -70,7 +70,8 @@ class QuestionModel:
 
     def read(self, text: str) -> Reading:
         value, confidence = self.classifier.best(text)
-        return Reading(value, confidence)
+        # No word the answers were written with: not an answer to read, however the prior leans.
+        return Reading(value, confidence if self.classifier.knows_a_word(text) else 0.0)
 
 
 class SubstanceModel:
