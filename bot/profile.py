@@ -236,7 +236,7 @@ def describe_hours_es(hours: Dict[str, Optional[Tuple[time, time]]]) -> str:
 # Words of the usual hours and days wording ("Monday to Friday, 8 am to 6 pm", "evening, 6 to 9 pm",
 # "Monday, Wednesday and Thursday"), for a clinic that wrote them only in English.
 _SCHEDULE_WORDS = {
-    **dict(zip(DAYS, DAYS_ES)), **{d[:3]: es for d, es in zip(DAYS, DAYS_ES)},
+    **dict(zip(DAYS, DAYS_ES, strict=True)), **{d[:3]: es for d, es in zip(DAYS, DAYS_ES, strict=True)},
     "weekdays": "días de semana", "weekends": "fines de semana", "daily": "todos los días",
     "to": "a", "through": "a", "and": "y", "or": "o", "from": "de", "until": "hasta", "closed": "cerrado",
     "am": "a. m.", "pm": "p. m.", "a.m.": "a. m.", "p.m.": "p. m.", "noon": "mediodía", "midnight": "medianoche",
