@@ -72,7 +72,7 @@ def test_a_crisis_reply_with_the_spanish_line_keeps_the_numbers_first_in_few_tex
     # action_escalate's messages after utter_crisis, then the follow-up's question (its plain variation);
     # the SMS line joins a turn's messages into one text.
     extra = [said[name] for name in extra_responses("suicide", ["overdose"], spanish=True)]
-    question = responses()["utter_ask_crisis_safety"][-1]["text"]
+    question = next(v["text"] for v in responses()["utter_ask_crisis_safety"] if not v.get("condition"))
     assert question == "Are you safe right now?"
     reply = " ".join([said["utter_crisis"], *extra, said["utter_escalation_person_coming"], question])
     parts = formatting.split_sms(reply)
