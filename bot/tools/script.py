@@ -83,10 +83,14 @@ def load_responses(root: Path = ROOT) -> Dict[str, List[Dict[str, Any]]]:
     return responses
 
 
-def profile_values(profile_path: Optional[Path]) -> Dict[str, str]:
+def profile_values(profile_path: Optional[Path], language: Optional[str] = None) -> Dict[str, str]:
     from bot.profile import load_profile
 
-    return load_profile(profile_path).as_slots()
+    return load_profile(profile_path).as_slots(language)
+
+
+def is_spanish(variation: Dict[str, Any]) -> bool:
+    return any(c.get("name") == "language" and c.get("value") == "es" for c in variation.get("condition") or [])
 
 
 def fill(text: str, values: Dict[str, str]) -> str:
@@ -116,11 +120,13 @@ def variation_lines(variation: Dict[str, Any], values: Dict[str, str], has_sms: 
     return lines
 
 
-def response_section(name: str, variations: List[Dict[str, Any]], values: Dict[str, str]) -> List[str]:
+def response_section(name: str, variations: List[Dict[str, Any]], values: Dict[str, str],
+                     values_es: Optional[Dict[str, str]] = None) -> List[str]:
+    """A Spanish variation (condition language = es) is filled with the profile's Spanish values."""
     lines = [f"### {name}", ""]
     has_sms = any(v.get("channel") == "twilio" for v in variations)
     for variation in variations:
-        lines += variation_lines(variation, values, has_sms)
+        lines += variation_lines(variation, values_es if values_es and is_spanish(variation) else values, has_sms)
     passed = sorted({m for v in variations for m in re.findall(r"\{(\w+)\}", str(v.get("text") or ""))
                      if m in ACTION_VALUES})
     for value in passed:
@@ -140,10 +146,12 @@ def fixed_texts(page: str) -> List[str]:
                   + "; ".join(f"{k}: \"{v}\"" for k, v in QUESTION_NAMES.items()) + ".", ""]
         return lines
     if page == "faq":
-        from actions.faq import TOPIC_NAMES
+        from actions.faq import TOPIC_NAMES, TOPIC_NAMES_ES
 
         return ["## Topic names that go into `{topic_name}` (actions/faq.py)", "",
-                "; ".join(f"{k}: \"{v}\"" for k, v in TOPIC_NAMES.items()) + ".", ""]
+                "; ".join(f"{k}: \"{v}\"" for k, v in TOPIC_NAMES.items()) + ".", "",
+                "In Spanish (TOPIC_NAMES_ES): " + "; ".join(f"{k}: \"{v}\"" for k, v in TOPIC_NAMES_ES.items()) + ".",
+                ""]
     return []
 
 
@@ -151,9 +159,10 @@ def write_script(out: Path, profile_path: Optional[Path] = None,
                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> List[Path]:
     responses = load_responses()
     values = profile_values(profile_path)
-    from bot.nlg import REACH_BY_BUTTON
+    from bot.nlg import REACH_BY_BUTTON, REACH_BY_BUTTON_ES
 
     values = {**values, "reach_person": REACH_BY_BUTTON}
+    values_es = {**profile_values(profile_path, "es"), "reach_person": REACH_BY_BUTTON_ES}
     out.mkdir(parents=True, exist_ok=True)
     by_page: Dict[str, List[str]] = {key: [] for key, _, _ in PAGES}
     for name in responses:
@@ -171,7 +180,7 @@ def write_script(out: Path, profile_path: Optional[Path] = None,
             lines += ["By SMS the program's name is left out of texts unless `sms.show_program_name` is true "
                       "in clinic.yml, and buttons become a numbered list.", ""]
         for name in names:
-            lines += response_section(name, responses[name], values)
+            lines += response_section(name, responses[name], values, values_es)
         lines += fixed_texts(key)
         path = out / f"{key}.md"
         path.write_text("\n".join(lines).rstrip() + "\n")
