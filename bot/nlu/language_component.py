@@ -42,7 +42,7 @@ FAQ_INTENT = "faq"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 # Intents a Spanish message keeps when the classifier is sure enough (config.yml `answer_threshold`).
 ANSWERED_INTENTS = (FAQ_INTENT, OUT_OF_SCOPE_INTENT)
-DEFAULT_ANSWER_THRESHOLD = 0.2  # chosen on development data (config.yml)
+DEFAULT_ANSWER_THRESHOLD = 0.3  # chosen on development data (config.yml)
 
 
 def faq_topic(message: Message) -> str:
