@@ -6,7 +6,6 @@ Skipped when no model has been trained (`make train`)."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
@@ -35,13 +34,11 @@ def example_profile(monkeypatch):
 
 
 def said(agent, *texts: str, sender: str) -> list:
-    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
     async def run():
         replies = []
         for text in texts:
-            from rasa.core.channels.channel import UserMessage
-
             output = CollectingOutputChannel()
             await agent.handle_message(UserMessage(text, output, sender))
             replies.append(" ".join(m.get("text") or "" for m in output.messages))

@@ -2,8 +2,8 @@
 
 Each set was written by a helper who never saw the training data. Reported per topic: how often the bot gave
 that topic's answer; for out-of-scope questions, how often it said it cannot help (out_of_scope, the
-fallback's "I didn't understand", or the short Spanish reply) instead of a confident wrong answer; for messages with two questions, how
-often the second topic was found too; and any question that raised a crisis reply (a false alarm).
+fallback's "I didn't understand", or the short Spanish reply) instead of a confident wrong answer; for messages
+with two questions, how often the second topic was found too; and any question that raised a crisis reply (a false alarm).
 Only figures are printed, never the messages: a blind set that informed a change is development data.
 """
 from __future__ import annotations
