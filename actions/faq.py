@@ -19,6 +19,16 @@ TOPIC_NAMES = {
     "location": "where we are", "age_limits": "age limits", "start_date": "when you can start",
     "session_length": "how long each session lasts", "what_to_bring": "what to bring",
 }
+# The same names in Spanish, for a conversation in Spanish (the `language` slot).
+TOPIC_NAMES_ES = {
+    "insurance": "el seguro", "cost": "el costo", "duration": "cuánto dura el programa",
+    "schedule": "el horario", "working_during_iop": "trabajar durante el programa", "relapse": "las recaídas",
+    "detox_first": "la desintoxicación", "what_is_iop": "qué es un IOP", "levels_of_care": "los niveles de atención",
+    "first_week": "la primera semana", "therapies": "las terapias", "mat": "los medicamentos",
+    "family": "la familia", "virtual": "la opción virtual", "confidentiality": "la privacidad",
+    "location": "dónde estamos", "age_limits": "las edades", "start_date": "cuándo puede empezar",
+    "session_length": "cuánto dura cada sesión", "what_to_bring": "qué traer",
+}
 MAX_EXTRA_ANSWERS = 2
 
 
@@ -55,6 +65,7 @@ class ActionAnswerMore(Action):
         for topic in topics[:MAX_EXTRA_ANSWERS]:
             dispatcher.utter_message(response=f"utter_faq/{topic}")
         if unclear and not topics and answered:
+            names = TOPIC_NAMES_ES if tracker.get_slot("language") == "es" else TOPIC_NAMES
             dispatcher.utter_message(response="utter_faq_answered_one",
-                                     topic_name=TOPIC_NAMES.get(answered, answered.replace("_", " ")))
+                                     topic_name=names.get(answered, TOPIC_NAMES.get(answered, answered.replace("_", " "))))
         return []

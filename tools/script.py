@@ -91,10 +91,10 @@ def load_responses(root: Path = ROOT) -> Dict[str, List[Dict[str, Any]]]:
     return responses
 
 
-def profile_values(profile_path: Optional[Path]) -> Dict[str, str]:
+def profile_values(profile_path: Optional[Path], language: Optional[str] = None) -> Dict[str, str]:
     from bot.core.profile import load_profile
 
-    return load_profile(profile_path).as_slots()
+    return load_profile(profile_path).as_slots(language)
 
 
 def fill(text: str, values: Dict[str, str]) -> str:
@@ -140,11 +140,13 @@ def english_for(spanish: Dict[str, Any], variations: List[Dict[str, Any]]) -> Op
         or next((v for v in same if not v.get("channel")), None)
 
 
-def spanish_section(name: str, variations: List[Dict[str, Any]], values: Dict[str, str]) -> List[str]:
+def spanish_section(name: str, variations: List[Dict[str, Any]], values: Dict[str, str],
+                    values_es: Optional[Dict[str, str]] = None) -> List[str]:
+    """Each Spanish variation, filled with the profile's Spanish values, above the English one it stands for."""
     lines = [f"#### {name}", ""]
     has_sms = any(v.get("channel") == "twilio" for v in variations)
     for variation in (v for v in variations if language(v) == "es"):
-        lines += variation_lines(variation, values, has_sms)
+        lines += variation_lines(variation, values_es or values, has_sms)
         english = english_for(variation, variations)
         if english is not None:
             lines += ["  English: " + fill(str(english.get("text") or ""), values), ""]
@@ -178,10 +180,12 @@ def fixed_texts(page: str) -> List[str]:
                   + "; ".join(f"{k}: \"{v}\"" for k, v in QUESTION_NAMES.items()) + ".", ""]
         return lines
     if page == "faq":
-        from actions.faq import TOPIC_NAMES
+        from actions.faq import TOPIC_NAMES, TOPIC_NAMES_ES
 
         return ["## Topic names that go into `{topic_name}` (actions/faq.py)", "",
-                "; ".join(f"{k}: \"{v}\"" for k, v in TOPIC_NAMES.items()) + ".", ""]
+                "; ".join(f"{k}: \"{v}\"" for k, v in TOPIC_NAMES.items()) + ".", "",
+                "In Spanish (TOPIC_NAMES_ES): " + "; ".join(f"{k}: \"{v}\"" for k, v in TOPIC_NAMES_ES.items()) + ".",
+                ""]
     return []
 
 
@@ -189,9 +193,10 @@ def write_script(out: Path, profile_path: Optional[Path] = None,
                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> List[Path]:
     responses = load_responses()
     values = profile_values(profile_path)
-    from bot.server.nlg import REACH_BY_BUTTON
+    from bot.server.nlg import REACH_BY_BUTTON, REACH_BY_BUTTON_ES
 
     values = {**values, "reach_person": REACH_BY_BUTTON}
+    values_es = {**profile_values(profile_path, "es"), "reach_person": REACH_BY_BUTTON_ES}
     out.mkdir(parents=True, exist_ok=True)
     by_page: Dict[str, List[str]] = {key: [] for key, _, _ in PAGES}
     for name in responses:
@@ -211,8 +216,10 @@ def write_script(out: Path, profile_path: Optional[Path] = None,
             lines += ["By SMS the program's name is left out of texts unless `sms.show_program_name` is true "
                       "in clinic.yml, and buttons become a numbered list.", ""]
         for name in names:
-            section = spanish_section if key == SPANISH else response_section
-            lines += section(name, responses[name], values)
+            if key == SPANISH:
+                lines += spanish_section(name, responses[name], values, values_es)
+            else:
+                lines += response_section(name, responses[name], values)
         lines += fixed_texts(key)
         path = out / f"{key}.md"
         path.write_text("\n".join(lines).rstrip() + "\n")

@@ -35,6 +35,32 @@ DEFAULT_BRING = (
     "a list of the medicines you take and their doses",
     "the names of your doctors or counselors",
 )
+# The same defaults in Spanish, for a conversation in Spanish (the `language` slot) when the clinic left the detail
+# out. A detail the clinic wrote itself in English and not in Spanish stays in English (README "Configure the clinic").
+DEFAULT_COST_NOTE_ES = (
+    "Lo que usted paga depende de su seguro o de cómo se cubra el programa. Nuestro equipo de admisiones puede revisar"
+    " sus beneficios gratis."
+)
+DEFAULT_AGES_NOTE_ES = "Nuestro equipo de admisiones puede decirle qué edades atiende nuestro programa."
+DEFAULT_START_NOTE_ES = (
+    "Cuándo puede empezar depende de su evaluación de ingreso y de los cupos en los horarios de grupo que le sirvan."
+    " Nuestro equipo de admisiones puede decirle cuál es el próximo cupo."
+)
+DEFAULT_DIRECTIONS_ES = "Nuestro equipo puede ayudarle con indicaciones para llegar y con el estacionamiento."
+DEFAULT_SESSION_LENGTH_ES = "La mayoría de las sesiones de IOP duran unas 3 horas, con un descanso corto."
+DEFAULT_BRING_ES = (
+    "una identificación con foto",
+    "su tarjeta del seguro, si tiene una",
+    "una lista de los medicamentos que toma y sus dosis",
+    "los nombres de sus médicos o consejeros",
+)
+DEFAULT_VIRTUAL_ES = "También ofrecemos un horario virtual con grupos en vivo por video."
+DEFAULT_NO_VIRTUAL_ES = "Por ahora todos nuestros grupos se reúnen en persona."
+# The optional `spanish:` mapping of clinic.yml: the same keys as the English details (lists stay lists).
+SPANISH_TEXT_KEYS = ("office_hours", "cost_note", "ages_note", "start_note", "session_length", "directions",
+                     "session_days", "virtual_description")
+SPANISH_LIST_KEYS = ("insurance_accepted", "session_tracks", "what_to_bring")
+DAYS_ES = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 _HOURS_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 
@@ -64,6 +90,8 @@ class ClinicProfile:
     what_to_bring: Tuple[str, ...] = DEFAULT_BRING
     sms_show_program_name: bool = False
     extra: Dict[str, Any] = field(default_factory=dict)
+    # The clinic's own Spanish wording of its details (clinic.yml `spanish:`), by the English key.
+    spanish: Dict[str, Any] = field(default_factory=dict)
 
     def is_staffed(self, when: datetime) -> bool:
         """Whether a person should be available at `when` (aware datetime, any timezone)."""
@@ -73,8 +101,10 @@ class ClinicProfile:
         window = self.staffed_hours.get(DAYS[local.weekday()])
         return window is not None and window[0] <= local.time() < window[1]
 
-    def as_slots(self) -> Dict[str, str]:
-        """The values answers are rendered with (slot name -> text)."""
+    def as_slots(self, language: Optional[str] = None) -> Dict[str, str]:
+        """The values answers are rendered with (slot name -> text); language "es": in Spanish (as_slots_es)."""
+        if language == "es":
+            return self.as_slots_es()
         if self.virtual_available:
             virtual = self.virtual_description or "We also offer a virtual track with live video groups."
         else:
@@ -100,11 +130,45 @@ class ClinicProfile:
         }
 
 
-def join_words(items: Tuple[str, ...] | List[str]) -> str:
+    def as_slots_es(self) -> Dict[str, str]:
+        """The same values for a conversation in Spanish: the clinic's `spanish:` wording where it gave one; else
+        generated Spanish for what is computed (hours, days, lists) and the Spanish default for a detail the clinic
+        left out; a free-text detail the clinic wrote only in English stays in English (never a made-up translation)."""
+        es, slots = self.spanish, self.as_slots()
+
+        def note(key: str, value: str, default_en: str, default_es: str) -> str:
+            return es.get(key) or (default_es if value == default_en else value)
+
+        if self.virtual_available:
+            virtual = es.get("virtual_description") or self.virtual_description or DEFAULT_VIRTUAL_ES
+        else:
+            virtual = es.get("virtual_description") or self.virtual_description or DEFAULT_NO_VIRTUAL_ES
+        tracks = join_words(es.get("session_tracks") or [spanish_schedule(t) or t for t in self.session_tracks], "y")
+        days = es.get("session_days") or (spanish_schedule(self.session_days) or self.session_days)
+        bring = es.get("what_to_bring") or (DEFAULT_BRING_ES if self.what_to_bring == DEFAULT_BRING
+                                            else self.what_to_bring)
+        return {
+            **slots,
+            "program_hours": es.get("office_hours") or spanish_schedule(self.office_hours) or self.office_hours,
+            "insurance_list": join_words(es.get("insurance_accepted") or self.insurance_accepted, "y"),
+            "session_tracks": f"{tracks}, {days}" if days else tracks,
+            "virtual_option": virtual,
+            "cost_note": note("cost_note", self.cost_note, DEFAULT_COST_NOTE, DEFAULT_COST_NOTE_ES),
+            "staffed_hours": describe_hours_es(self.staffed_hours),
+            "ages_note": note("ages_note", self.ages_note, DEFAULT_AGES_NOTE, DEFAULT_AGES_NOTE_ES),
+            "start_note": note("start_note", self.start_note, DEFAULT_START_NOTE, DEFAULT_START_NOTE_ES),
+            "session_length": note("session_length", self.session_length, DEFAULT_SESSION_LENGTH,
+                                   DEFAULT_SESSION_LENGTH_ES),
+            "directions": note("directions", self.directions, DEFAULT_DIRECTIONS, DEFAULT_DIRECTIONS_ES),
+            "bring_list": join_words(bring, "y"),
+        }
+
+
+def join_words(items: Tuple[str, ...] | List[str], conjunction: str = "and") -> str:
     items = [i for i in items if i]
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
 
 
 def _clock(t: time) -> str:
@@ -137,6 +201,96 @@ def describe_hours(hours: Dict[str, Optional[Tuple[time, time]]]) -> str:
             label = f"{days[0].title()} and {days[1].title()}"
         parts.append(f"{label}, {_clock(start)} to {_clock(end)}")
     return "; ".join(parts)
+
+
+def _clock_es(t: time) -> str:
+    if t.hour == 12 and t.minute == 0:
+        return "mediodía"
+    if t.hour == 0 and t.minute == 0:
+        return "medianoche"
+    hour, suffix = t.hour % 12 or 12, "a. m." if t.hour < 12 else "p. m."
+    return f"{hour} {suffix}" if t.minute == 0 else f"{hour}:{t.minute:02d} {suffix}"
+
+
+def describe_hours_es(hours: Dict[str, Optional[Tuple[time, time]]]) -> str:
+    """describe_hours in Spanish: 'de lunes a viernes, de 8 a. m. a 8 p. m.; sábado, de 9 a. m. a 1 p. m.'"""
+    groups: List[Tuple[List[str], Tuple[time, time]]] = []
+    for day in DAYS:
+        window = hours.get(day)
+        if not window:
+            continue
+        if groups and groups[-1][1] == window and DAYS.index(groups[-1][0][-1]) == DAYS.index(day) - 1:
+            groups[-1][0].append(day)
+        else:
+            groups.append(([day], window))
+    if not groups:
+        return "sin horario fijo"
+    parts = []
+    for days, (start, end) in groups:
+        first, last = DAYS_ES[DAYS.index(days[0])], DAYS_ES[DAYS.index(days[-1])]
+        label = first if len(days) == 1 else (f"{first} y {last}" if len(days) == 2 else f"de {first} a {last}")
+        parts.append(f"{label}, de {_clock_es(start)} a {_clock_es(end)}")
+    return "; ".join(parts)
+
+
+# Words of the usual hours and days wording ("Monday to Friday, 8 am to 6 pm", "evening, 6 to 9 pm",
+# "Monday, Wednesday and Thursday"), for a clinic that wrote them only in English.
+_SCHEDULE_WORDS = {
+    **dict(zip(DAYS, DAYS_ES, strict=True)), **{d[:3]: es for d, es in zip(DAYS, DAYS_ES, strict=True)},
+    "weekdays": "días de semana", "weekends": "fines de semana", "daily": "todos los días",
+    "to": "a", "through": "a", "and": "y", "or": "o", "from": "de", "until": "hasta", "closed": "cerrado",
+    "am": "a. m.", "pm": "p. m.", "a.m.": "a. m.", "p.m.": "p. m.", "noon": "mediodía", "midnight": "medianoche",
+    "morning": "mañana", "afternoon": "tarde", "evening": "noche", "night": "noche",
+}
+
+
+def spanish_schedule(text: str) -> Optional[str]:
+    """Hours and days written in English, word for word in Spanish ("Monday to Friday, 8 am to 6 pm" -> "lunes a
+    viernes, 8 a. m. a 6 p. m."); None when a word is not one of the known schedule words (the caller keeps the
+    English text rather than guess)."""
+    tokens = re.findall(r"\d{1,2}(?::\d{2})?|[ap]\.m\.|[A-Za-z]+|[,;:()\-]", text or "")
+    if not tokens or "".join(tokens).replace(" ", "") != re.sub(r"\s+", "", text):
+        return None
+    out: List[str] = []
+    for token in tokens:
+        if re.fullmatch(r"\d{1,2}(?::\d{2})?|[,;:()\-]", token):
+            out.append(token)
+        elif token.lower() in _SCHEDULE_WORDS:
+            out.append(_SCHEDULE_WORDS[token.lower()])
+        else:
+            return None
+    return re.sub(r"\s+([,;:)])", r"\1", re.sub(r"\(\s+", "(", " ".join(out)))
+
+
+def _spanish(raw: Any, errors: List[str]) -> Dict[str, Any]:
+    """The optional `spanish:` mapping: the clinic's details in Spanish, under the English keys."""
+    if raw is None:
+        return {}
+    allowed = SPANISH_TEXT_KEYS + SPANISH_LIST_KEYS
+    if not isinstance(raw, dict):
+        errors.append(f"'spanish' must be a mapping with some of these keys: {', '.join(allowed)}")
+        return {}
+    unknown = sorted(str(k) for k in set(raw) - set(allowed))
+    if unknown:
+        errors.append(f"'spanish' has unknown keys: {', '.join(unknown)} (allowed: {', '.join(allowed)})")
+    out: Dict[str, Any] = {}
+    for key in SPANISH_TEXT_KEYS:
+        value = raw.get(key)
+        if key not in raw:
+            continue
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool) or not str(value).strip():
+            errors.append(f"'spanish.{key}' must be a line of text (or leave the key out)")
+            continue
+        out[key] = str(value).strip()
+    for key in SPANISH_LIST_KEYS:
+        value = raw.get(key)
+        if key not in raw:
+            continue
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+            errors.append(f"'spanish.{key}' must be a list with at least one line of text (or leave the key out)")
+            continue
+        out[key] = tuple(v.strip() for v in value)
+    return out
 
 
 def _text(raw: Dict[str, Any], key: str, errors: List[str], required: bool = True) -> str:
@@ -234,6 +388,7 @@ def parse_profile(raw: Any, source: str = "profile") -> ClinicProfile:
         session_length=_text(raw, "session_length", errors, required=False) or DEFAULT_SESSION_LENGTH,
         directions=_text(raw, "directions", errors, required=False) or DEFAULT_DIRECTIONS,
         what_to_bring=_text_list(raw, "what_to_bring", errors) if "what_to_bring" in raw else DEFAULT_BRING,
+        spanish=_spanish(raw.get("spanish"), errors),
     )
     if errors:
         raise ProfileError(f"{source} has {len(errors)} problem(s):\n  - " + "\n  - ".join(errors))

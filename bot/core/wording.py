@@ -64,11 +64,11 @@ def _variation(variations: List[Dict[str, Any]], channel: Optional[str],
     return next(v for pool in (conditional, plain) for v in pool if not v.get("channel"))
 
 
-def _profile_values() -> Dict[str, str]:
+def _profile_values(language: Optional[str] = None) -> Dict[str, str]:
     from bot.core.profile import ProfileError, current_profile
 
     try:
-        return current_profile().as_slots()
+        return current_profile().as_slots(language)
     except ProfileError as exc:
         logger.error("clinic profile unusable, a text will lack its details: %s", exc)
         return {}
@@ -76,14 +76,15 @@ def _profile_values() -> Dict[str, str]:
 
 def text(name: str, channel: Optional[str] = None, language: Optional[str] = None, **values: str) -> str:
     """The response's text for the channel (its `channel:` variation, else the plain one) and the language
-    ("es": the Spanish variation where there is one), with `values` and the clinic profile's values filled in."""
+    ("es": the Spanish variation where there is one), with `values` and the clinic profile's values filled in (its
+    Spanish values for "es")."""
     try:
         wording = str(_variation(responses()[name], channel, {"language": language or "en"})["text"])
     except (OSError, yaml.YAMLError, KeyError, TypeError, StopIteration) as exc:
         logger.error("response %s unavailable in %s (%r): sending the last-resort text", name, DOMAIN, exc)
         return LAST_RESORT
     needed = set(re.findall(r"\{(\w+)\}", wording)) - set(values)
-    filled = {**(_profile_values() if needed else {}), **values}
+    filled = {**(_profile_values(language) if needed else {}), **values}
     return re.sub(r"\{(\w+)\}", lambda m: str(filled.get(m.group(1), m.group(0))), wording)
 
 

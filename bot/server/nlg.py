@@ -2,7 +2,8 @@
 
 Answers use `{program_name}`, `{program_phone}`, ... (see ClinicProfile.as_slots). Filling them here
 rather than in a session-start action keeps every answer, and above all the crisis reply, working when
-the action server is down. Slots of the same name in the tracker win over the profile.
+the action server is down. Slots of the same name in the tracker win over the profile. In a conversation in
+Spanish (the `language` slot is "es") the profile's values are its Spanish ones (ClinicProfile.as_slots_es).
 
 A subclass of Rasa's TemplatedNaturalLanguageGenerator through Rasa's documented extension point (endpoints.yml,
 `nlg: type:`). It installs nothing: the patches of Rasa's internals are installed by bot.server.rasa_seam.install() at
@@ -31,16 +32,29 @@ logger = logging.getLogger(__name__)
 WIDGET = contract.WIDGET
 REACH_BY_BUTTON = "press the \u201cTalk to a person\u201d button"
 REACH_BY_TYPING = "type 'person'"
+# In Spanish: the widget's button keeps its English label; 'person' is the word the classifier knows.
+REACH_BY_BUTTON_ES = "pulse el bot\u00f3n \u201cTalk to a person\u201d (hablar con una persona)"
+REACH_BY_TYPING_ES = "escriba 'person'"
 
 
-def reach_person(tracker: DialogueStateTracker) -> str:
+def language_of_tracker(tracker: DialogueStateTracker) -> str:
+    """The conversation's language (the `language` slot the Spanish gate fills): "es" or "en"."""
+    slot = tracker.slots.get("language") if hasattr(tracker, "slots") else None
+    return "es" if slot is not None and slot.value == "es" else "en"
+
+
+def reach_person(tracker: DialogueStateTracker, language: str = "en") -> str:
     metadata = getattr(tracker.latest_message, "metadata", None) or {}
-    return REACH_BY_BUTTON if isinstance(metadata, dict) and metadata.get(contract.WIDGET_KEY) == WIDGET else REACH_BY_TYPING
+    button = isinstance(metadata, dict) and metadata.get(contract.WIDGET_KEY) == WIDGET
+    if language == "es":
+        return REACH_BY_BUTTON_ES if button else REACH_BY_TYPING_ES
+    return REACH_BY_BUTTON if button else REACH_BY_TYPING
 
 
-def profile_values() -> Dict[str, str]:
+def profile_values(language: str = "en") -> Dict[str, str]:
+    """The profile's values; in Spanish (the clinic's `spanish:` wording and the Spanish defaults) for "es"."""
     try:
-        return current_profile().as_slots()
+        return current_profile().as_slots(language)
     except ProfileError as exc:  # `make run` checks the profile first; this only guards a later edit
         logger.error("clinic profile unusable, answers will lack its details: %s", exc)
         return {}
@@ -57,7 +71,9 @@ class ProfileNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
     async def generate(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text,
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:
         # The English variations say language = en (domain.yml: a Spanish conversation must never get them at
-        # random): a tracker without the slot (a domain without it, a test's bare tracker) still gets English.
-        values: Dict[str, Any] = {**profile_values(), "reach_person": reach_person(tracker), "language": "en"}
+        # random): a tracker without the slot (a domain without it, a test's bare tracker) gets English.
+        language = language_of_tracker(tracker)
+        values: Dict[str, Any] = {**profile_values(language), "reach_person": reach_person(tracker, language),
+                                  "language": language}
         values.update({k: v for k, v in tracker.current_slot_values().items() if v is not None})
         return self.generate_from_slots(utter_action, values, output_channel, **kwargs)

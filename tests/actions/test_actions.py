@@ -219,3 +219,11 @@ def test_the_offer_of_a_person_says_reply_by_sms(make_tracker):
     (sms,) = rendered(dispatcher.messages, tracker, channel="twilio")
     assert "Type 'person'" in web["text"] and "Reply 'person'" in sms["text"] and "(617) 555-0142" in sms["text"]
     assert sms["buttons"] == web["buttons"] == [{"title": "Talk to a person", "payload": "I want to talk to a person"}]
+
+
+def test_in_spanish_the_one_topic_follow_up_names_the_topic_in_spanish(make_tracker):
+    tracker = faq_tracker(make_tracker, "how much is it? what does it include?", "cost")
+    tracker.slots["language"] = "es"
+    messages, _ = run(ActionAnswerMore(), tracker)
+    assert messages[0]["response"] == "utter_faq_answered_one" and messages[0]["topic_name"] == "el costo"
+    assert messages[0]["text"].startswith("Respondí su pregunta sobre el costo.")  # rendered as Rasa renders it

@@ -109,3 +109,68 @@ def test_the_gate_gives_each_message_that_shows_its_language_the_language_entity
     found = [{e["entity"]: e["value"] for e in m.get(ENTITIES)} for m in messages]
     assert found == [{"risk_category": "suicide", "language": "es"}, {"risk_category": "suicide", "language": "en"},
                      {"risk_category": "suicide"}]
+
+
+# Issue 18: a Spanish question the classifier reads as an FAQ (or out of scope) with enough confidence keeps it.
+def _spanish_question(intent, confidence, topic="cost", text="¿cuánto cuesta el programa al mes?"):
+    top = {INTENT_NAME_KEY: intent, "confidence": confidence}
+    selector = {"default": {"response": {"intent_response_key": f"faq/{topic}", "confidence": 0.8}}}
+    return Message(data={TEXT: text, INTENT: top, INTENT_RANKING_KEY: [top, {INTENT_NAME_KEY: "greet",
+                                                                            "confidence": 0.01}],
+                         "response_selector": selector})
+
+
+def _language(message):
+    return [e["value"] for e in message.get("entities") or [] if e["entity"] == "language"]
+
+
+def test_a_sure_spanish_faq_reading_keeps_its_intent_and_the_language():
+    message = _spanish_question("faq", 0.6)
+    SpanishGate({"answer_threshold": 0.3}).process([message])
+    assert message.get(INTENT)[INTENT_NAME_KEY] == "faq" and _language(message) == ["es"]
+    assert [r[INTENT_NAME_KEY] for r in message.get(INTENT_RANKING_KEY)][:2] == ["faq", SPANISH_INTENT]
+
+
+def test_an_unsure_spanish_faq_reading_or_another_intent_gets_the_spanish_reply():
+    for message in (_spanish_question("faq", 0.25), _spanish_question("greet", 0.9, text="hola, buenas tardes"),
+                    _spanish_question("nlu_fallback", 0.9)):
+        SpanishGate({"answer_threshold": 0.3}).process([message])
+        assert message.get(INTENT)[INTENT_NAME_KEY] == SPANISH_INTENT and _language(message) == ["es"]
+
+
+def test_the_threshold_comes_from_the_config():
+    message = _spanish_question("faq", 0.6)
+    SpanishGate({"answer_threshold": 0.7}).process([message])
+    assert message.get(INTENT)[INTENT_NAME_KEY] == SPANISH_INTENT
+    assert SpanishGate().answer_threshold == SpanishGate.get_default_config()["answer_threshold"]
+
+
+def test_spanish_out_of_scope_is_kept_and_the_out_of_scope_faq_topic_becomes_out_of_scope():
+    kept = _spanish_question("out_of_scope", 0.5, text="¿cuál es la capital de francia?")
+    topic = _spanish_question("faq", 0.5, topic="out_of_scope", text="¿me recomienda una serie para ver?")
+    SpanishGate().process([kept, topic])
+    assert kept.get(INTENT)[INTENT_NAME_KEY] == "out_of_scope"
+    assert topic.get(INTENT)[INTENT_NAME_KEY] == "out_of_scope"
+    assert [r[INTENT_NAME_KEY] for r in topic.get(INTENT_RANKING_KEY)].count("out_of_scope") == 1
+
+
+def test_in_a_form_a_spanish_question_still_gets_the_spanish_reply():
+    class InForm:
+        active_loop_name = "screening_form"
+
+    message = _spanish_question("faq", 0.9)
+    SpanishGate().process([message], tracker=InForm())
+    assert message.get(INTENT)[INTENT_NAME_KEY] == SPANISH_INTENT
+
+
+def test_english_questions_are_left_alone():
+    message = _spanish_question("faq", 0.1, text="how much does it cost")
+    SpanishGate().process([message])
+    assert message.get(INTENT)[INTENT_NAME_KEY] == "faq" and _language(message) == ["en"]
+
+
+def test_the_risk_detector_still_wins_over_a_spanish_faq_reading():
+    message = _spanish_question("faq", 0.9, text="tomé demasiadas pastillas, ¿cuánto cuesta el programa?")
+    SpanishGate().process([message])
+    RiskSignalDetector(default_detector()).process([message])
+    assert message.get(INTENT)[INTENT_NAME_KEY] == "risk_overdose"

@@ -92,3 +92,46 @@ def test_optional_details_fall_back_to_general_answers():
 def test_what_to_bring_must_be_a_list():
     with pytest.raises(ProfileError, match="what_to_bring"):
         parse_profile(dict(MINIMAL, what_to_bring="an ID"))
+
+
+def test_the_example_profile_has_spanish_values_for_conversations_in_spanish():
+    profile = load_profile(ROOT / "clinic.yml")
+    english, spanish = profile.as_slots(), profile.as_slots("es")
+    assert set(english) == set(spanish)
+    assert spanish["cost_note"] == profile.spanish["cost_note"] and spanish["cost_note"] != english["cost_note"]
+    assert spanish["staffed_hours"].startswith("de lunes a viernes, de 8 a. m. a 8 p. m.; sábado")
+    assert spanish["insurance_list"].endswith(" y Tufts Health Plan")
+    assert spanish["session_tracks"].endswith("lunes, miércoles y jueves")
+    assert "una identificación con foto" in spanish["bring_list"]
+    assert spanish["program_phone"] == english["program_phone"]
+    assert profile.as_slots("en") == english
+
+
+def test_without_spanish_values_computed_ones_are_generated_and_the_clinics_own_notes_stay_english():
+    raw = dict(MINIMAL, office_hours="Monday to Friday, 8 am to 6 pm", session_days="Monday and Thursday",
+               cost_note="Ask us about our sliding scale.")
+    spanish = parse_profile(raw).as_slots("es")
+    assert spanish["program_hours"] == "lunes a viernes, 8 a. m. a 6 p. m."
+    assert spanish["session_tracks"] == "noche, 6 a 9 p. m., lunes y jueves"
+    assert spanish["staffed_hours"] == "lunes, de 9 a. m. a 5 p. m."
+    assert spanish["cost_note"] == "Ask us about our sliding scale."  # the clinic's own words: never guessed at
+    assert spanish["ages_note"].startswith("Nuestro equipo de admisiones")  # the project's default, in Spanish
+    assert spanish["virtual_option"].startswith("Por ahora todos nuestros grupos")
+    assert spanish["bring_list"].startswith("una identificación con foto")
+    # Hours in words the generator does not know stay as the clinic wrote them.
+    assert parse_profile(dict(MINIMAL, office_hours="weekdays by appointment")).as_slots("es")["program_hours"] == \
+        "weekdays by appointment"
+
+
+def test_the_spanish_mapping_is_validated_with_clear_errors():
+    good = parse_profile(dict(MINIMAL, spanish={"cost_note": "Pregúntenos.", "what_to_bring": ["su identificación"]}))
+    assert good.as_slots("es")["cost_note"] == "Pregúntenos."
+    assert good.as_slots("es")["bring_list"] == "su identificación"
+    with pytest.raises(ProfileError) as err:
+        parse_profile(dict(MINIMAL, spanish={"cost_nota": "x", "what_to_bring": "una lista", "ages_note": ""}))
+    text = str(err.value)
+    assert "3 problem(s)" in text
+    assert "'spanish' has unknown keys: cost_nota" in text and "allowed: office_hours" in text
+    assert "'spanish.what_to_bring' must be a list" in text and "'spanish.ages_note' must be a line of text" in text
+    with pytest.raises(ProfileError, match="'spanish' must be a mapping"):
+        parse_profile(dict(MINIMAL, spanish=["hola"]))

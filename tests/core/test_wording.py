@@ -114,3 +114,11 @@ def test_a_broken_domain_still_gives_the_numbers(tmp_path, monkeypatch, content)
         domain.write_text(content)
     monkeypatch.setattr(wording, "DOMAIN", domain)
     assert wording.text("utter_sms_opt_out") == wording.LAST_RESORT
+
+
+def test_a_text_in_spanish_gets_the_profiles_spanish_values(monkeypatch):
+    monkeypatch.setenv("CLINIC_PROFILE", str(ROOT / "clinic.yml"))
+    said = wording.text("utter_fallback_out_of_scope", language="es")
+    assert said.startswith("Lo siento") and "(de lunes a viernes, de 8 a. m. a 6 p. m.)" in said and "{" not in said
+    assert "(Monday to Friday" not in said
+    assert wording.text("utter_fallback_out_of_scope").startswith("That's outside what I can help with")

@@ -68,7 +68,7 @@ def test_sms_answers_fit_in_two_texts(domain, profile_file):
 @pytest.mark.parametrize("category", CATEGORIES)
 @pytest.mark.parametrize("subject", ["self", "other"])
 def test_crisis_reply_carries_the_payload_and_full_numbers(domain, category, subject):
-    out = render(domain, "utter_crisis", {"risk_category": category, "risk_urgency": "imminent",
+    out = render(domain, "utter_crisis", {"language": "en", "risk_category": category, "risk_urgency": "imminent",
                                           "risk_subject": subject})
     assert out["custom"] == {"escalation": {"category": category, "urgency": "imminent"}}
     assert re.search(r"\b(911|988|1-800-\d{3}-\d{4})\b", out["text"]), out["text"]
@@ -95,8 +95,72 @@ def test_answers_point_to_the_widgets_button_only_in_the_widget(domain, profile_
 def test_answers_that_point_to_a_button_on_the_web_have_an_sms_wording(domain):
     """{reach_person} is the widget's "Talk to a person" button on the web: by SMS the answer says "reply"."""
     for name, variations in domain.responses.items():
-        if any("{reach_person}" in (v.get("text") or "") for v in variations if not v.get("channel")):
-            # The Spanish variations give the clinic's phone instead ("I only understand English so far").
-            sms = [v["text"] for v in variations if v.get("channel") == "twilio"
-                   and {"name": "language", "type": "slot", "value": "es"} not in (v.get("condition") or [])]
-            assert sms and all("reply" in t.lower() and "'person'" in t and "{reach_person}" not in t for t in sms), name
+        # Per condition (the English variations, the Spanish ones): the SMS wording of a web text that points
+        # to the button.
+        for condition in {str(v.get("condition")) for v in variations}:
+            same = [v for v in variations if str(v.get("condition")) == condition]
+            if any("{reach_person}" in (v.get("text") or "") for v in same if not v.get("channel")):
+                sms = [v["text"] for v in same if v.get("channel") == "twilio"] or \
+                    [v["text"] for v in variations if v.get("channel") == "twilio" and not v.get("condition")]
+                assert sms and all(("reply" in t.lower() or "responda" in t.lower()) and "'person'" in t
+                                   and "{reach_person}" not in t for t in sms), (name, condition)
+
+
+SPANISH = [{"type": "slot", "name": "language", "value": "es"}]
+ASSESSMENT_ES = "Solo una evaluación con nuestro equipo clínico decide qué atención es adecuada"
+
+
+def test_every_faq_answer_and_the_out_of_scope_answer_have_a_spanish_variation(domain):
+    names = [n for n in domain.responses if n.startswith("utter_faq/")] + ["utter_fallback_out_of_scope",
+                                                                           "utter_faq_answered_one"]
+    for name in names:
+        variations = domain.responses[name]
+        spanish = [v for v in variations if v.get("condition") == SPANISH]
+        channels = {v.get("channel") for v in variations}
+        assert {v.get("channel") for v in spanish} == channels, name  # web and, where English has one, SMS
+        english = [v for v in variations if v not in spanish]
+        assert all(not v.get("condition") for v in english), name  # picked whenever the language is not es
+        for channel in channels:  # the same "Only an assessment ..." sentence as the English answer
+            said = [v["text"] for v in english if v.get("channel") == channel]
+            if any("Only an assessment" in t for t in said):
+                assert all(ASSESSMENT_ES in v["text"] for v in spanish if v.get("channel") == channel), name
+
+
+def test_a_spanish_answer_is_rendered_with_the_profiles_spanish_values(domain, monkeypatch):
+    from bot.core.profile import load_profile
+
+    monkeypatch.setenv("CLINIC_PROFILE", str(ROOT / "clinic.yml"))
+    spanish = load_profile(ROOT / "clinic.yml").spanish
+    cost = render(domain, "utter_faq/cost", {"language": "es"})["text"]
+    assert cost.startswith(spanish["cost_note"]) and ASSESSMENT_ES in cost and "escriba 'person'" in cost
+    where = render(domain, "utter_faq/location", {"language": "es"}, "twilio")["text"]
+    assert spanish["directions"] in where and "Responda 'person'" in where
+    schedule = render(domain, "utter_faq/schedule", {"language": "es"})["text"]
+    assert "lunes, miércoles y jueves" in schedule and "de lunes a viernes, de 8 a. m. a 6 p. m." in schedule
+    # The same answer in English is unchanged.
+    english = render(domain, "utter_faq/cost", {"language": "en"})["text"]
+    assert english == render(domain, "utter_faq/cost")["text"]
+    assert english.startswith("Your cost depends on your plan.") and "Only an assessment" in english
+
+
+def test_spanish_sms_answers_stay_short(domain, profile_file):
+    """Accents make a text UCS-2 (70 characters a segment, 67 when split): a Spanish answer fits in five segments,
+    two texts once split (bot/sms/formatting.py), where an English one fits in two or three."""
+    from bot.core.sms import formatting
+
+    for name, variations in domain.responses.items():
+        if any(v.get("channel") == "twilio" and v.get("condition") == SPANISH for v in variations):
+            text = render(domain, name, {"language": "es"}, channel="twilio")["text"]
+            assert formatting.segments(formatting.to_gsm_friendly(text)) <= 5, (name, len(text))
+            assert len(formatting.split_sms(text)) <= 3, name
+
+
+def test_spanish_answers_point_to_the_button_or_the_word_person(domain):
+    from rasa.shared.core.events import UserUttered
+
+    nlg = ProfileNaturalLanguageGenerator(domain=domain)
+    tracker = DialogueStateTracker("t", [TextSlot("language", [])])
+    tracker.slots["language"].value = "es"
+    tracker.update(UserUttered("¿aceptan aetna?", metadata={"widget": "iop"}))
+    said = asyncio.run(nlg.generate("utter_faq/insurance", tracker, "socketio"))["text"]
+    assert "pulse el botón \u201cTalk to a person\u201d" in said and "Trabajamos con" in said

@@ -50,3 +50,20 @@ def test_screen_simulation_follows_the_form_and_answers_confirmations_truthfully
     assert how["confirmed (right guess)"] == 1 and how["confirmed (wrong guess, rejected)"] == 1
     assert how["filled by an earlier answer (right)"] == 1
     assert screen_eval.same("substances", "opioids,alcohol", "alcohol,opioids")
+
+
+def test_a_spanish_question_answered_by_the_gate_counts_as_its_topic():
+    """The Spanish gate keeps a sure `faq` reading (bot/server/nlu/language_component.py): that is the topic's answer, in
+    Spanish; `speak_spanish` (the short Spanish reply) answers no topic."""
+    answered = faq_parse("cost")
+    answered["intent_ranking"] = [{"name": "faq"}, {"name": "speak_spanish"}]
+    short = {"intent": {"name": "speak_spanish"}, "entities": [], "intent_ranking": [{"name": "speak_spanish"},
+                                                                                       {"name": "faq"}],
+             "response_selector": {"faq": {"response": {"intent_response_key": "faq/cost"}}}}
+    assert faq_eval.answered_topic(answered) == "cost"
+    assert faq_eval.answered_topic(short) == "speak_spanish"
+    result = faq_eval.score([{"text": "¿cuánto cuesta?", "topic": "cost"}] * 2, [answered, short])
+    assert result["per_topic"]["cost"] == Counter(total=2, right=1)
+    # For an out-of-scope question the short Spanish reply is not a wrong answer.
+    assert faq_eval.score([{"text": "¿quién ganó el partido?", "topic": "out_of_scope"}],
+                          [short])["per_topic"]["out_of_scope"] == Counter(total=1, right=1)
