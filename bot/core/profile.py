@@ -181,8 +181,8 @@ def _clock(t: time) -> str:
     return f"{hour} {suffix}" if t.minute == 0 else f"{hour}:{t.minute:02d} {suffix}"
 
 
-def describe_hours(hours: Dict[str, Optional[Tuple[time, time]]]) -> str:
-    """'Monday to Friday, 8 am to 8 pm; Saturday, 9 am to 1 pm' from the weekly table."""
+def _day_runs(hours: Dict[str, Optional[Tuple[time, time]]]) -> List[Tuple[List[str], Tuple[time, time]]]:
+    """Consecutive days with the same opening hours, in week order: ([monday, ..., friday], (8:00, 20:00))."""
     groups: List[Tuple[List[str], Tuple[time, time]]] = []
     for day in DAYS:
         window = hours.get(day)
@@ -192,6 +192,12 @@ def describe_hours(hours: Dict[str, Optional[Tuple[time, time]]]) -> str:
             groups[-1][0].append(day)
         else:
             groups.append(([day], window))
+    return groups
+
+
+def describe_hours(hours: Dict[str, Optional[Tuple[time, time]]]) -> str:
+    """'Monday to Friday, 8 am to 8 pm; Saturday, 9 am to 1 pm' from the weekly table."""
+    groups = _day_runs(hours)
     if not groups:
         return "no set hours"
     parts = []
@@ -214,15 +220,7 @@ def _clock_es(t: time) -> str:
 
 def describe_hours_es(hours: Dict[str, Optional[Tuple[time, time]]]) -> str:
     """describe_hours in Spanish: 'de lunes a viernes, de 8 a. m. a 8 p. m.; sábado, de 9 a. m. a 1 p. m.'"""
-    groups: List[Tuple[List[str], Tuple[time, time]]] = []
-    for day in DAYS:
-        window = hours.get(day)
-        if not window:
-            continue
-        if groups and groups[-1][1] == window and DAYS.index(groups[-1][0][-1]) == DAYS.index(day) - 1:
-            groups[-1][0].append(day)
-        else:
-            groups.append(([day], window))
+    groups = _day_runs(hours)
     if not groups:
         return "sin horario fijo"
     parts = []
