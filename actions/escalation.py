@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of, get_logger, intent_of, latest_risk
 from actions.faq import questions_asked
+from bot.core import contract
 from bot.core.contract import RISK_ACTIVE, RISK_CATEGORY, risk_category_of
 from bot.core.language import looks_spanish
 from bot.core.profile import ProfileError, current_profile
@@ -71,7 +72,7 @@ class ActionEscalate(Action):
         text = (tracker.latest_message or {}).get("text") or ""
         # The Spanish variations already give 988's Spanish option; the separate Spanish line is for a message
         # that looks Spanish in a conversation the Rasa server still renders in English.
-        spanish = looks_spanish(text) and tracker.get_slot("language") != "es"
+        spanish = looks_spanish(text) and tracker.get_slot(contract.LANGUAGE) != contract.SPANISH
         for name in extra_responses(risk["category"], risk["also"], spanish=spanish,
                                     veteran=" vet" in f" {text.lower()}"):
             dispatcher.utter_message(response=name)

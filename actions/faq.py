@@ -8,35 +8,15 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import intent_of
-from bot.core.faq_topics import SEGMENTS_KEY, other_questions, question_sentences, topic_of
+from bot.core import contract
+from bot.core.faq_topics import (SEGMENTS_KEY, SELECTOR_KEY, chosen_topic, other_questions, question_sentences,
+                                 topic_name, topic_of)
 
-TOPIC_NAMES = {
-    "insurance": "insurance", "cost": "cost", "duration": "how long the program lasts",
-    "schedule": "the schedule", "working_during_iop": "working during the program", "relapse": "relapse",
-    "detox_first": "detox", "what_is_iop": "what IOP is", "levels_of_care": "levels of care",
-    "first_week": "the first week", "therapies": "the therapies", "mat": "medication",
-    "family": "family", "virtual": "the virtual option", "confidentiality": "privacy",
-    "location": "where we are", "age_limits": "age limits", "start_date": "when you can start",
-    "session_length": "how long each session lasts", "what_to_bring": "what to bring",
-}
-# The same names in Spanish, for a conversation in Spanish (the `language` slot).
-TOPIC_NAMES_ES = {
-    "insurance": "el seguro", "cost": "el costo", "duration": "cuánto dura el programa",
-    "schedule": "el horario", "working_during_iop": "trabajar durante el programa", "relapse": "las recaídas",
-    "detox_first": "la desintoxicación", "what_is_iop": "qué es un IOP", "levels_of_care": "los niveles de atención",
-    "first_week": "la primera semana", "therapies": "las terapias", "mat": "los medicamentos",
-    "family": "la familia", "virtual": "la opción virtual", "confidentiality": "la privacidad",
-    "location": "dónde estamos", "age_limits": "las edades", "start_date": "cuándo puede empezar",
-    "session_length": "cuánto dura cada sesión", "what_to_bring": "qué traer",
-}
 MAX_EXTRA_ANSWERS = 2
 
 
 def answered_topic(tracker: Tracker) -> str:
-    selectors = (tracker.latest_message or {}).get("response_selector") or {}
-    chosen = selectors.get("faq") or selectors.get("default") or {}
-    key = ((chosen.get("response") or {}).get("intent_response_key")) or ""
-    return key.split("/", 1)[1] if "/" in key else ""
+    return chosen_topic((tracker.latest_message or {}).get(SELECTOR_KEY))
 
 
 def questions_asked(tracker: Tracker, text: str) -> List[str]:
@@ -65,7 +45,6 @@ class ActionAnswerMore(Action):
         for topic in topics[:MAX_EXTRA_ANSWERS]:
             dispatcher.utter_message(response=f"utter_faq/{topic}")
         if unclear and not topics and answered:
-            names = TOPIC_NAMES_ES if tracker.get_slot("language") == "es" else TOPIC_NAMES
-            dispatcher.utter_message(response="utter_faq_answered_one",
-                                     topic_name=names.get(answered, TOPIC_NAMES.get(answered, answered.replace("_", " "))))
+            language = contract.conversation_language(tracker.get_slot(contract.LANGUAGE))
+            dispatcher.utter_message(response="utter_faq_answered_one", topic_name=topic_name(answered, language))
         return []

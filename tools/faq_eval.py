@@ -18,7 +18,7 @@ from typing import Dict, List, Optional
 import yaml
 
 from bot.core.contract import RISK_CATEGORY
-from bot.core.faq_topics import SEGMENTS_KEY, other_questions
+from bot.core.faq_topics import SEGMENTS_KEY, SELECTOR_KEY, chosen_topic, other_questions
 from bot.core.settings import ROOT
 
 FAQ_TARGET = 0.95
@@ -39,10 +39,7 @@ def answered_topic(parse: Dict) -> str:
     Spanish; one it did not gets `speak_spanish`, which answers no topic."""
     intent = (parse.get("intent") or {}).get("name") or ""
     if intent == "faq":
-        selectors = parse.get("response_selector") or {}
-        chosen = selectors.get("faq") or selectors.get("default") or {}
-        key = (chosen.get("response") or {}).get("intent_response_key") or "faq/?"
-        return key.split("/", 1)[1]
+        return chosen_topic(parse.get(SELECTOR_KEY)) or "?"
     return intent
 
 

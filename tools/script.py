@@ -28,7 +28,7 @@ from bot.core.settings import ROOT
 
 # Values the actions pass with `utter_message(response=..., name=value)`: what each is, and an example.
 ACTION_VALUES: Dict[str, Tuple[str, str]] = {
-    "topic_name": ("the FAQ topic just answered (actions/faq.py TOPIC_NAMES)", "cost"),
+    "topic_name": ("the FAQ topic just answered (bot/core/faq_topics.py TOPIC_NAMES)", "cost"),
     "back_at": ("when the team is next in, from the profile's staffed hours", "tomorrow at 8 am"),
     "details": ("the reasons for the suggestion and the questions answered \"not sure\" (listed below)",
                 "You said you get withdrawal symptoms when you cut down or stop."),
@@ -180,12 +180,11 @@ def fixed_texts(page: str) -> List[str]:
                   + "; ".join(f"{k}: \"{v}\"" for k, v in QUESTION_NAMES.items()) + ".", ""]
         return lines
     if page == "faq":
-        from actions.faq import TOPIC_NAMES, TOPIC_NAMES_ES
+        from bot.core.faq_topics import TOPIC_NAMES
 
-        return ["## Topic names that go into `{topic_name}` (actions/faq.py)", "",
-                "; ".join(f"{k}: \"{v}\"" for k, v in TOPIC_NAMES.items()) + ".", "",
-                "In Spanish (TOPIC_NAMES_ES): " + "; ".join(f"{k}: \"{v}\"" for k, v in TOPIC_NAMES_ES.items()) + ".",
-                ""]
+        return ["## Topic names that go into `{topic_name}` (bot/core/faq_topics.py)", "",
+                "; ".join(f"{k}: \"{v['en']}\"" for k, v in TOPIC_NAMES.items()) + ".", "",
+                "In Spanish: " + "; ".join(f"{k}: \"{v['es']}\"" for k, v in TOPIC_NAMES.items()) + ".", ""]
     return []
 
 

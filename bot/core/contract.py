@@ -28,6 +28,16 @@ RISK_CATEGORY = "risk_category"
 RISK_URGENCY = "risk_urgency"
 RISK_SUBJECT = "risk_subject"
 RISK_ACTIVE = "risk_active"
+# The conversation's language, a slot the Spanish gate fills from an entity of the same name on every message
+# that shows its language; "es" picks domain.yml's Spanish variations, anything else the English ones.
+LANGUAGE = "language"
+SPANISH = "es"
+ENGLISH = "en"
+
+
+def conversation_language(slot_value: object) -> str:
+    """The language a conversation is answered in, from its `language` slot: "es" or "en" (also when unset)."""
+    return SPANISH if slot_value == SPANISH else ENGLISH
 
 
 def is_risk_intent(intent: Optional[str]) -> bool:

@@ -15,6 +15,32 @@ from typing import Dict, List, Optional, Sequence, Tuple
 # FAQ sets' two-question messages, README "Language understanding"); below it, the keyword table decides.
 SEGMENT_CONFIDENCE = 0.6
 SEGMENTS_KEY = "faq_segments"
+# Where a parse keeps the response selector's choice: {"faq": {"response": {"intent_response_key": "faq/cost"}}}
+# (Rasa's names; "default" when the selector was trained without a retrieval intent).
+SELECTOR_KEY, SELECTOR_PREDICTION, INTENT_RESPONSE = "response_selector", "response", "intent_response_key"
+# The name of each topic inside a sentence ("I answered the question about {topic_name}"), in each language.
+TOPIC_NAMES: Dict[str, Dict[str, str]] = {
+    "insurance": {"en": "insurance", "es": "el seguro"},
+    "cost": {"en": "cost", "es": "el costo"},
+    "duration": {"en": "how long the program lasts", "es": "cuánto dura el programa"},
+    "schedule": {"en": "the schedule", "es": "el horario"},
+    "working_during_iop": {"en": "working during the program", "es": "trabajar durante el programa"},
+    "relapse": {"en": "relapse", "es": "las recaídas"},
+    "detox_first": {"en": "detox", "es": "la desintoxicación"},
+    "what_is_iop": {"en": "what IOP is", "es": "qué es un IOP"},
+    "levels_of_care": {"en": "levels of care", "es": "los niveles de atención"},
+    "first_week": {"en": "the first week", "es": "la primera semana"},
+    "therapies": {"en": "the therapies", "es": "las terapias"},
+    "mat": {"en": "medication", "es": "los medicamentos"},
+    "family": {"en": "family", "es": "la familia"},
+    "virtual": {"en": "the virtual option", "es": "la opción virtual"},
+    "confidentiality": {"en": "privacy", "es": "la privacidad"},
+    "location": {"en": "where we are", "es": "dónde estamos"},
+    "age_limits": {"en": "age limits", "es": "las edades"},
+    "start_date": {"en": "when you can start", "es": "cuándo puede empezar"},
+    "session_length": {"en": "how long each session lasts", "es": "cuánto dura cada sesión"},
+    "what_to_bring": {"en": "what to bring", "es": "qué traer"},
+}
 Scored = Dict[str, Sequence]  # segment -> [topic, probability], as the NLU puts it in the parse
 
 TOPIC_WORDS = {
@@ -53,6 +79,19 @@ _SPLIT = re.compile(r"\?+|\s+(?:and also|also|plus|and|oh and|btw)\s+(?=(?:do|do
 QUESTION_START = re.compile(r"^\W*(?:and |also |so |btw |oh and |plus )?(?:do|does|did|is|are|can|could|will|would|"
                             r"should|how|what|whats|what's|when|where|which|who|why|any|u got|you got)\b",
                             re.IGNORECASE)
+
+
+def chosen_topic(selectors: Optional[Dict]) -> str:
+    """The FAQ topic a parse's response selector chose ("faq/cost" -> "cost"), or "" when it chose none."""
+    chosen = (selectors or {}).get("faq") or (selectors or {}).get("default") or {}
+    key = str((chosen.get(SELECTOR_PREDICTION) or {}).get(INTENT_RESPONSE) or "")
+    return key.split("/", 1)[1] if "/" in key else ""
+
+
+def topic_name(topic: str, language: str = "en") -> str:
+    """A topic's name for a sentence, in the conversation's language (English when it has no such name)."""
+    names = TOPIC_NAMES.get(topic, {})
+    return names.get(language) or names.get("en") or topic.replace("_", " ")
 
 
 def is_question(text: str) -> bool:

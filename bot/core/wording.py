@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Optional
 
 import yaml
 
+from bot.core import contract
 from bot.core.settings import ROOT
 
 logger = logging.getLogger(__name__)
@@ -79,7 +80,8 @@ def text(name: str, channel: Optional[str] = None, language: Optional[str] = Non
     ("es": the Spanish variation where there is one), with `values` and the clinic profile's values filled in (its
     Spanish values for "es")."""
     try:
-        wording = str(_variation(responses()[name], channel, {"language": language or "en"})["text"])
+        condition = {contract.LANGUAGE: contract.conversation_language(language)}
+        wording = str(_variation(responses()[name], channel, condition)["text"])
     except (OSError, yaml.YAMLError, KeyError, TypeError, StopIteration) as exc:
         logger.error("response %s unavailable in %s (%r): sending the last-resort text", name, DOMAIN, exc)
         return LAST_RESORT
@@ -92,7 +94,7 @@ def custom(name: str) -> Optional[Dict[str, Any]]:
     """The plain variation's `custom` payload (the widget's crisis links), or None when domain.yml cannot be read
     or lacks it: the caller then keeps its own last-resort copy."""
     try:
-        payload = _variation(responses()[name], None, {"language": "en"}).get("custom")
+        payload = _variation(responses()[name], None, {contract.LANGUAGE: contract.ENGLISH}).get("custom")
     except (OSError, yaml.YAMLError, KeyError, TypeError, StopIteration) as exc:
         logger.error("response %s unavailable in %s (%r)", name, DOMAIN, exc)
         return None

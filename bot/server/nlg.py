@@ -39,8 +39,8 @@ REACH_BY_TYPING_ES = "escriba 'person'"
 
 def language_of_tracker(tracker: DialogueStateTracker) -> str:
     """The conversation's language (the `language` slot the Spanish gate fills): "es" or "en"."""
-    slot = tracker.slots.get("language") if hasattr(tracker, "slots") else None
-    return "es" if slot is not None and slot.value == "es" else "en"
+    slot = tracker.slots.get(contract.LANGUAGE) if hasattr(tracker, "slots") else None
+    return contract.conversation_language(slot.value if slot is not None else None)
 
 
 def reach_person(tracker: DialogueStateTracker, language: str = "en") -> str:

@@ -143,7 +143,7 @@ def test_every_faq_topic_has_a_name_to_say():
     """"Does that answer your question about {topic_name}?": a topic without a name was said with its key."""
     import yaml
 
-    from actions.faq import TOPIC_NAMES
+    from bot.core.faq_topics import TOPIC_NAMES
     from bot.core.settings import ROOT
 
     topics = set()
@@ -152,3 +152,13 @@ def test_every_faq_topic_has_a_name_to_say():
             if str(block.get("intent", "")).startswith("faq/"):
                 topics.add(block["intent"].split("/", 1)[1])
     assert topics - {"out_of_scope"} <= set(TOPIC_NAMES), sorted(topics - set(TOPIC_NAMES))
+
+
+def test_every_faq_topic_name_is_said_in_english_and_spanish():
+    """A Spanish conversation hears "¿Respondí su pregunta sobre el costo?", never an English topic name."""
+    from bot.core.faq_topics import TOPIC_NAMES, topic_name
+
+    for topic, names in TOPIC_NAMES.items():
+        assert names.get("en") and names.get("es"), topic
+        assert topic_name(topic, "es") == names["es"] and topic_name(topic, "en") == names["en"]
+    assert topic_name("no_such_topic", "es") == "no such topic"

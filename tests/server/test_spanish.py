@@ -192,3 +192,22 @@ def test_texts_outside_a_turn_pick_the_spanish_variation():
     assert wording.text("utter_sms_opt_out") == wording.responses()["utter_sms_opt_out"][0]["text"]
     # A response without a Spanish variation stays English.
     assert wording.text("utter_sms_help", language="es") == wording.text("utter_sms_help")
+
+
+def test_the_core_reads_the_faq_topic_under_rasa_s_own_parse_keys():
+    """The actions, the Spanish gate and faq_eval read the chosen topic through one function of the Rasa-free core,
+    which spells Rasa's parse keys itself: they must stay Rasa's."""
+    from rasa.nlu.constants import (RESPONSE_SELECTOR_DEFAULT_INTENT, RESPONSE_SELECTOR_PREDICTION_KEY,
+                                    RESPONSE_SELECTOR_PROPERTY_NAME)
+    from rasa.shared.nlu.constants import INTENT_RESPONSE_KEY
+
+    from bot.core import faq_topics
+    from bot.server.nlu.language_component import faq_topic
+
+    assert (faq_topics.SELECTOR_KEY, faq_topics.SELECTOR_PREDICTION, faq_topics.INTENT_RESPONSE) == (
+        RESPONSE_SELECTOR_PROPERTY_NAME, RESPONSE_SELECTOR_PREDICTION_KEY, INTENT_RESPONSE_KEY)
+    for selector in ("faq", RESPONSE_SELECTOR_DEFAULT_INTENT):
+        message = Message(data={TEXT: "¿cuánto cuesta?", RESPONSE_SELECTOR_PROPERTY_NAME: {
+            selector: {RESPONSE_SELECTOR_PREDICTION_KEY: {INTENT_RESPONSE_KEY: "faq/cost"}}}})
+        assert faq_topic(message) == "cost"
+    assert faq_topic(Message(data={TEXT: "hola"})) == ""

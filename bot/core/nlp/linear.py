@@ -12,7 +12,7 @@ from arrays taken once; tests/core/test_linear.py holds them equal to scikit-lea
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
@@ -76,26 +76,31 @@ class TextClassifier:
                                      sublinear_tf=True, max_features=max_features)
         self.classifier = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=seed)
         self._fast: Optional[Tuple[Features, Weights]] = None
+        self._analyzer: Optional[Callable[[str], List[str]]] = None
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "TextClassifier":
         features = hstack([self.words.fit_transform(texts), self.chars.fit_transform(texts)]).tocsr()
         self.classifier.fit(features, list(labels))
         self._fast = None
+        self._analyzer = None
         return self
 
     def __getstate__(self) -> Dict[str, object]:
         # The scoring arrays are derived: keep them out of the saved model (they would double its size).
-        return {key: value for key, value in self.__dict__.items() if key != "_fast"}
+        return {key: value for key, value in self.__dict__.items() if key not in ("_fast", "_analyzer")}
 
     def __setstate__(self, state: Dict[str, object]) -> None:
         self.__dict__.update(state)
         self._fast = None
+        self._analyzer = None
 
     def knows_a_word(self, text: str) -> bool:
         """Whether any word of `text` was seen in training: on none ("banana") the character n-grams alone give
         the classes' prior back, which reads as a guess with some confidence."""
+        if self._analyzer is None:
+            self._analyzer = self.words.build_analyzer()
         vocabulary = self.words.vocabulary_
-        return any(token in vocabulary for token in self.words.build_analyzer()(text))
+        return any(token in vocabulary for token in self._analyzer(text))
 
     @property
     def labels(self) -> List[str]:

@@ -23,21 +23,22 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.constants import (RESPONSE_SELECTOR_DEFAULT_INTENT, RESPONSE_SELECTOR_PREDICTION_KEY,
-                               RESPONSE_SELECTOR_PROPERTY_NAME)
+from rasa.nlu.constants import (RESPONSE_SELECTOR_PROPERTY_NAME)
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import (ENTITIES, INTENT_RESPONSE_KEY, ENTITY_ATTRIBUTE_CONFIDENCE, ENTITY_ATTRIBUTE_END,
+from rasa.shared.nlu.constants import (ENTITIES, ENTITY_ATTRIBUTE_CONFIDENCE, ENTITY_ATTRIBUTE_END,
                                       ENTITY_ATTRIBUTE_START, ENTITY_ATTRIBUTE_TYPE, ENTITY_ATTRIBUTE_VALUE,
                                       EXTRACTOR, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY,
                                       PREDICTED_CONFIDENCE_KEY, TEXT)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.core import contract
+from bot.core.faq_topics import chosen_topic
 from bot.core.language import language_of
 from bot.server.nlu.risk_component import RISK_INTENT_PREFIX
 
 SPANISH_INTENT = "speak_spanish"
-LANGUAGE_ENTITY = "language"
+LANGUAGE_ENTITY = contract.LANGUAGE
 FAQ_INTENT = "faq"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 # Intents a Spanish message keeps when the classifier is sure enough (config.yml `answer_threshold`).
@@ -47,10 +48,7 @@ DEFAULT_ANSWER_THRESHOLD = 0.3  # chosen on development data (config.yml)
 
 def faq_topic(message: Message) -> str:
     """The FAQ topic the response selector chose ("insurance"), or ""."""
-    selectors = message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}
-    chosen = selectors.get(FAQ_INTENT) or selectors.get(RESPONSE_SELECTOR_DEFAULT_INTENT) or {}
-    key = str((chosen.get(RESPONSE_SELECTOR_PREDICTION_KEY) or {}).get(INTENT_RESPONSE_KEY) or "")
-    return key.split("/", 1)[1] if "/" in key else ""
+    return chosen_topic(message.get(RESPONSE_SELECTOR_PROPERTY_NAME))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
