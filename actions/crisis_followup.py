@@ -32,9 +32,10 @@ logger = get_logger(__name__)
 
 FORM = "crisis_followup_form"
 SLOT = "crisis_safety"
-# Intents the rules answer instead: a new risk signal escalates again; Spanish gets the Spanish crisis answer.
+# Intents the rules answer instead: a new risk signal escalates again. A message in Spanish is an answer: the
+# reader knows Spanish answers and the follow-up's replies have Spanish variations (the `language` slot).
 NOT_AN_ANSWER_PREFIX = RISK_INTENT_PREFIX
-NOT_AN_ANSWER = {"speak_spanish"}
+NOT_AN_ANSWER: set = set()
 class ValidateCrisisFollowupForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_crisis_followup_form"

@@ -17,7 +17,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.crisis_followup import ValidateCrisisFollowupForm
-from bot.core.risk.safety_answer import NOT_SAFE, SAFE, UNCLEAR, read
+from bot.core.risk.safety_answer import NOT_SAFE, SAFE, UNCLEAR, read, read_direct
 from bot.core.settings import ROOT
 from bot.storage.handoffs import open_handoffs
 
@@ -199,3 +199,44 @@ def test_the_direct_question_names_the_risk():
     first = nlg.generate_from_slots("utter_crisis_check", {"risk_category": "overdose"}, "rest")
     assert first["custom"] == {"escalation": {"category": "overdose", "urgency": "check"}}
     assert "911" in first["text"] and "988" in first["text"]
+
+
+# Spanish answers. The blind set (tests/risk/safety_answers_es_blind.yml, written by a helper who never saw the
+# reader) was scored once, 94/100 and 40/50 with no dangerous reading; its misses were then mended, so it is
+# development data now. A fresh set is needed before the next change to the Spanish reading.
+def test_no_spanish_answer_that_is_not_a_statement_of_safety_is_read_as_safe():
+    cases = yaml.safe_load((ROOT / "tests" / "risk" / "safety_answers_es_blind.yml").read_text())
+    assert [a["text"] for a in cases["answers"]
+            if a["label"] in ("not_safe", "unclear", "practical") and read(a["text"]).kind == SAFE] == []
+    assert sum(right(a) for a in cases["answers"]) / len(cases["answers"]) >= 0.95
+    assert [a["text"] for a in cases["direct"] if a["label"] != "no" and read_direct(a["text"]).kind == SAFE] == []
+    denials = [a for a in cases["direct"] if a["label"] == "no"]
+    assert sum(read_direct(a["text"]).kind == SAFE for a in denials) / len(denials) >= 0.9
+
+
+@pytest.mark.parametrize("text, kind", [("sí", SAFE), ("sí, estoy bien", SAFE), ("ya estoy a salvo", SAFE),
+                                        ("no", NOT_SAFE), ("no estoy bien", NOT_SAFE), ("creo que sí", UNCLEAR),
+                                        ("sí pero no sé cuánto aguante", UNCLEAR), ("más o menos", UNCLEAR)])
+def test_spanish_answers_about_safety(text, kind):
+    assert read(text).kind == kind
+
+
+@pytest.mark.parametrize("text, safe", [("no, para nada", True), ("no, solo preguntaba", True), ("sí", False),
+                                        ("a veces", False), ("no sé", False), ("no, but sometimes", False),
+                                        ("no, not yet", False), ("no, just stressed", True)])
+def test_a_denial_of_the_direct_question_with_an_explanation_clears_it_and_a_hedge_does_not(text, safe):
+    assert (read_direct(text).kind == SAFE) is safe
+
+
+def test_a_spanish_yes_ends_the_follow_up_in_spanish(project_db):
+    """"sí" used to read as unclear, so a Spanish speaker got the numbers and the question again and again."""
+    said, slots = follow_up("sí", intent="speak_spanish", slots={"language": "es"})
+    assert said == ["utter_risk_safe"] and slots["crisis_safety"] == "safe"
+    nlg = TemplatedNaturalLanguageGenerator(DOMAIN.responses)
+    glad = nlg.generate_from_slots("utter_risk_safe", {"language": "es", "program_phone": "555"}, "rest")["text"]
+    assert glad.startswith("Me alegra que esté a salvo") and "988" in glad
+    said, slots = follow_up("no estoy bien", intent="speak_spanish", slots={"language": "es"})
+    assert said == ["utter_crisis_followup_not_safe"] and slots["crisis_last"] == "not_safe"
+    rendered = nlg.generate_from_slots("utter_crisis_followup_not_safe", {"language": "es", "risk_subject": "self"},
+                                       "rest")["text"]
+    assert "911" in rendered and "988" in rendered and rendered.startswith("Gracias por decírmelo")
