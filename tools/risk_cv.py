@@ -47,7 +47,7 @@ def verdicts(held: Path, others: Sequence[Path], examples: List) -> List[Dict]:
         out.append({"label": label, "rules": rules.category if rules.is_risk else None,
                     "quiet": bool(rules.set_aside or rules.mention), "score": scored.score,
                     "model_category": scored.category, "words": len(text.split()),
-                    "corroborate": rules.is_risk and rules.needs_corroboration and rules.timing != "now"})
+                    "corroborate": rules.weak_and_not_now})
     return out
 
 

@@ -29,7 +29,8 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
                    for name in ("fresh.yml", "fresh2.yml", "fresh3.yml", "fresh4.yml", "fresh5.yml",
                                 "fresh6.yml", "blind17.yml", "blind18a.yml", "blind18b.yml", "blind18c.yml",
                                 "blind19a.yml", "blind19b.yml", "blind19c.yml", "blind20a.yml", "blind20b.yml",
-                                "blind20c.yml", "blind21a.yml", "blind22a.yml", "blind22b.yml"))
+                                "blind20c.yml", "blind21a.yml", "blind22a.yml", "blind22b.yml", "blind23a.yml",
+                                "blind23b.yml"))
 # Sets nobody has tuned on yet: only their figures are printed, never their messages, so they stay unseen
 # by whoever changes the rules next (a round tunes on the newest of them and writes a new one first).
 # blind17.yml was written for issue 17 by a helper who saw neither the rules, the corpus (data/risk) nor the
@@ -38,8 +39,11 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
 # since. blind18a-c were written for that round by three more helpers, each given a different slice (who
 # writes, how, where the risk sits), who saw neither the corpus, the rules nor each other's sets.
 # blind20a-c were scored once (session 8) and looked at since: development data; blind21a and blind22a-b likewise
-# (scored once in session 9). The next round's sets go here before they are scored.
-BLIND_SETS = {"fresh6.yml"}
+# (scored once in session 9). blind23a-b were written at the start of session 10 by two more helpers (23a: people
+# answering the bot mid-conversation, teenagers and parents, pregnant people, health workers, people on
+# methadone; 23b: older adults, chronic pain, people out of jail, shelters, terse SMS and voice-to-text), unseen
+# until their one scoring at the end of that session.
+BLIND_SETS = {"fresh6.yml", "blind23a.yml", "blind23b.yml"}
 RECALL_TARGET = 1.0
 FALSE_POSITIVE_LIMIT = 0.03
 

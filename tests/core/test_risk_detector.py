@@ -474,7 +474,7 @@ def test_verdict_keeps_its_public_shape(detector):
     assert verdict.subject == "self" and isinstance(verdict.also, list) and verdict.hits
     assert isinstance(verdict.set_aside, list) and verdict.mention is False
     assert set(verdict.as_dict()) == {"is_risk", "category", "urgency", "subject", "also", "rules", "set_aside",
-                                      "mention", "timing", "needs_corroboration"}
+                                      "mention", "timing", "hit_timing", "needs_corroboration"}
     assert verdict.needs_corroboration is False  # a suicide rule: never left to the model
     assert detector.detect("my brother overdosed last night").needs_corroboration is True
 

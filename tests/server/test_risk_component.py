@@ -216,12 +216,28 @@ def test_a_lone_weak_rule_hit_that_the_model_reads_as_ordinary_is_set_aside(corr
     ("my friend overdosed. idk what to do", 0.01),  # too short for the model's reading to count
     # Happening now: never left to the model (it scored this 0.02; the gate set, tests/risk/corpus.yml).
     ("the dts are starting i can feel it, last time i ended up in the icu", 0.02),
+    # Per sentence: the hit's sentence says no time, another says tomorrow: the message's "now" holds (the model
+    # scored it 0.07; reading "now" only in the hit's sentence would have set it aside).
+    ("tomorrow is the anniversary of my son's overdose. i plan to join him. i still have his leftover pills", 0.07),
     # A suicide rule is never set aside, whatever the model says.
     ("I keep thinking about suicide lately and I have the pills in the drawer, anyway what time is group", 0.01),
 ])
 def test_the_rules_still_escalate_when_the_model_does_not_plainly_contradict_them(corroborating, text, score):
     parsed = parse_with_model(corroborating, text, score)
     assert parsed["risk"]["is_risk"] is True and parsed["intent"]["name"].startswith("risk_")
+
+
+def test_a_weak_hit_told_as_history_is_set_aside_though_another_sentence_is_in_the_present(corroborating):
+    """The message is "now" ("I'm remarried now"), the hit's own sentence is history ("used to"): a false alarm
+    of blind21a until session 10. Chosen on leave-one-writer-out folds (14 fewer false alarms, no crisis lost)."""
+    text = ("My ex used to hit me. That was 6 years ago and I'm remarried to a good man now. Should I tell my "
+            "counselor about it?")
+    parsed = parse_with_model(corroborating, text, 0.04, intent="faq")
+    assert parsed["risk"]["is_risk"] is False and parsed["risk"]["uncorroborated"] == ["abuse.disclosure"]
+    # The same history beside a danger now in the hit's sentence escalates.
+    parsed = parse_with_model(corroborating, "My ex used to hit me and he hit me again last night, I'm scared to go "
+                                             "home and I don't know what to do", 0.04)
+    assert parsed["risk"]["is_risk"] is True
 
 
 def test_no_model_score_never_sets_a_rule_aside(corroborating):

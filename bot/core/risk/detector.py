@@ -225,8 +225,21 @@ class Verdict:
     # (a past, resolved or history marker), "habitual" ("when i stop drinking i shake"), or None (unsaid).
     # Read only where the screen asked for that history (bot/core/risk/screen_context.py).
     timing: Optional[str] = None
+    # The same reading over the sentences of the hits only: "my ex used to hit me. I'm sharing my story tonight"
+    # is "now" as a message and "history" where the hit is. Read by the corroboration of weak rules.
+    hit_timing: Optional[str] = None
     # Every rule that fired is one whose lone hits the learned model must not contradict (rules.yml `corroborate`).
     needs_corroboration: bool = False
+
+    @property
+    def weak_and_not_now(self) -> bool:
+        """Only rules marked `corroborate` fired, and nothing is said to happen now where they fired: the message
+        says nothing is happening now, or the sentences that hold the hits are told as history while another
+        sentence is in the present ("my ex used to hit me. That was 6 years ago and I'm remarried now"). The
+        learned model may set such a hit aside (bot/server/nlu/risk_component.py). A hit's sentence that says
+        nothing about time keeps the message's "now": "tomorrow is the anniversary of my son's overdose. i plan
+        to join him" (the model scored it 0.07) must escalate."""
+        return self.is_risk and self.needs_corroboration and (self.timing != "now" or self.hit_timing == "history")
 
     def as_dict(self) -> Dict[str, Any]:
         return {
@@ -239,6 +252,7 @@ class Verdict:
             "set_aside": sorted(set(self.set_aside)),
             "mention": self.mention,
             "timing": self.timing,
+            "hit_timing": self.hit_timing,
             "needs_corroboration": self.needs_corroboration,
         }
 
@@ -487,6 +501,7 @@ class RiskDetector:
         verdict.category = ranked[0]
         verdict.also = ranked[1:]
         verdict.needs_corroboration = all(self._rules[h.rule].get("corroborate", False) for h in hits)
+        verdict.hit_timing = self._hits_timing(doc, cues, hits)
         verdict.urgency = "imminent" if any(imminent(h) for h in hits) else "urgent"
         # Who is at risk: the reading of the leading category's phrases that is said most plainly
         # ("how do i use narcan, my friend is not breathing": the friend, named, over "i").
@@ -495,8 +510,16 @@ class RiskDetector:
         verdict.subject = next(subject for subject, strength in readings if strength == strongest)
         return verdict
 
+    def _hits_timing(self, doc, cues: Dict[str, List[Tuple[int, int]]], hits: List[Hit]) -> Optional[str]:
+        """The timing read over the sentences that hold the hits (a cue counts when it lies inside one)."""
+        spans = [self._sentence_bounds(doc, h.start, h.end) for h in hits]
+        inside = {name: [(s, e) for s, e in found if any(left <= s and e <= right for left, right in spans)]
+                  for name, found in cues.items()}
+        tokens = [i for left, right in spans for i in range(left, right)]
+        return self._timing(doc, inside, tokens)
+
     @staticmethod
-    def _timing(doc, cues: Dict[str, List[Tuple[int, int]]]) -> Optional[str]:
+    def _timing(doc, cues: Dict[str, List[Tuple[int, int]]], tokens: Optional[List[int]] = None) -> Optional[str]:
         """When the message places what it tells (see Verdict.timing). A recent or imminent marker outside a
         resolution ("it's safe now", "healed up now") says "now" and wins; "just" alone does not ("i just
         white-knuckled it"). "I'm|she's <verb>ing" ("i'm shaking", "she is seizing") says "now" too, unless the
@@ -510,7 +533,8 @@ class RiskDetector:
                 if not any(rs <= s and e <= re_ for rs, re_ in resolved):
                     return "now"
         habitual = bool(cues.get("habitual"))
-        for i, token in enumerate(doc[:-1]):
+        for i in (range(len(doc) - 1) if tokens is None else [i for i in tokens if i < len(doc) - 1]):
+            token = doc[i]
             if token.lower_ in _PRESENT_BE and not habitual:
                 following = [t.lower_ for t in doc[i + 1:i + 3]]
                 if any(len(w) > 4 and w.endswith("ing") and w not in _NOT_A_STATE for w in following):

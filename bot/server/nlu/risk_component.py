@@ -172,12 +172,13 @@ class RiskSignalDetector(GraphComponent):
             self._set_entities(message, risk, len(text))
 
     def _contradicted(self, verdict: Any, scored: Dict[str, Any], text: str) -> bool:
-        """Only rules marked `corroborate` fired, on a message long enough for the model to read in context, that
-        says nothing is happening now, and the model scored it below `corroborate_below`: the rules' lone hit is
-        set aside. A missing score never sets anything aside. "Now" (a recent or imminent marker, "i'm shaking")
-        always escalates: "the dts are starting i can feel it, last time i ended up in the icu" scored 0.02."""
+        """Only rules marked `corroborate` fired, on a message long enough for the model to read in context, whose
+        sentences with the hits say nothing is happening now (Verdict.weak_and_not_now), and the model scored it
+        below `corroborate_below`: the rules' lone hit is set aside. A missing score never sets anything aside.
+        "Now" (a recent or imminent marker, "i'm shaking") in the hit's sentence always escalates: "the dts are
+        starting i can feel it, last time i ended up in the icu" scored 0.02."""
         score = scored.get("score")
-        return (verdict.needs_corroboration and verdict.timing != "now" and score is not None
+        return (verdict.weak_and_not_now and score is not None
                 and float(score) < self.corroborate_below and len(text.split()) >= self.corroborate_min_words)
 
     def _category(self, rules_category: str, scored: Dict[str, Any]) -> str:
