@@ -85,6 +85,24 @@ def test_substance_answers(text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
+    # Generic and brand names a clinician groups together; sleep medicines with the benzodiazepines.
+    ("her sleeping pills, lorazepam", "benzodiazepines"), ("restoril at night", "benzodiazepines"),
+    ("ambien most nights", "benzodiazepines"), ("norco, more than prescribed", "opioids"),
+    ("dilaudid", "opioids"), ("vyvanse that isn't mine", "stimulants"), ("just the gin", "alcohol"),
+    ("cerveza y mota", "alcohol,cannabis"), ("pills n beer", "alcohol,opioids"),
+    ("adderall pills", "stimulants"),  # "pills" means opioids only when no other pill is named
+    ("me and my bud drink", "alcohol"), ("tina and i drink wine", "alcohol"),  # names and friends are not drugs
+])
+def test_substance_names_people_use(text, expected):
+    assert extract.substances(text) == expected
+
+
+@pytest.mark.parametrize("text", ["can do", "I could", "doable", "works for me", "claro que sí"])
+def test_short_agreements_answer_yes(text):
+    assert extract.exact(text, "commitment") == extract.YES
+
+
+@pytest.mark.parametrize("text, expected", [
     ("my roommate uses", "unsafe"), ("my husband drinks too", "unsafe"), ("yes its safe", "safe"),
     ("i live alone", "safe"), ("no", "unsafe"), ("im staying in my car", "unsafe"), ("3", "unsure"),
     ("purple", None),

@@ -10,18 +10,38 @@ from typing import List, Optional
 
 from bot.core.screening.outcome import NO, UNSURE, YES
 
-_WORD = re.compile(r"[a-z0-9']+")
+_WORD = re.compile(r"[a-z0-9'áéíóúñü]+")
 
+# Names of substances, street, generic and brand, as a clinician would group them. Sleep medicines
+# (z-drugs, "sleeping pills") count with the benzodiazepines: the same withdrawal risk decides detox-first.
+# Multi-word names are matched as phrases; "pills" alone means opioids only when no other pill is named.
 SUBSTANCE_WORDS = {
-    "alcohol": ["alcohol", "drink", "drinking", "drinks", "beer", "beers", "wine", "vodka", "whiskey", "liquor",
-                "booze", "fifth", "shots", "tequila", "rum", "seltzers", "handle"],
-    "benzodiazepines": ["xanax", "bars", "benzo", "benzos", "klonopin", "valium", "ativan", "benzodiazepines"],
-    "opioids": ["heroin", "fentanyl", "fent", "oxy", "oxycodone", "percs", "perc", "percocet", "opioids", "opiates",
-                "pills", "dope", "methadone", "vicodin", "kratom", "suboxone", "tramadol", "morphine"],
-    "stimulants": ["meth", "coke", "cocaine", "crack", "adderall", "speed", "ice", "molly"],
-    "cannabis": ["weed", "marijuana", "pot", "cannabis", "edibles", "thc", "dabs", "vape"],
-    "other": ["gabapentin", "ketamine", "lsd", "mushrooms", "shrooms", "inhalants", "gambling"],
+    "alcohol": ["alcohol", "drink", "drinking", "drinks", "drinker", "beer", "beers", "wine", "vodka", "whiskey",
+                "whisky", "liquor", "booze", "fifth", "fifths", "shots", "tequila", "rum", "gin", "bourbon", "scotch",
+                "brandy", "cognac", "seltzers", "hard seltzer", "white claw", "handle", "moonshine", "margaritas",
+                "cocktails", "cerveza", "cervezas", "vino", "trago", "tragos", "licor", "ipa", "ipas", "lager"],
+    "benzodiazepines": ["xanax", "bars", "benzo", "benzos", "klonopin", "klonopins", "valium", "ativan",
+                        "benzodiazepines", "benzodiazepine", "alprazolam", "clonazepam", "diazepam", "lorazepam",
+                        "temazepam", "restoril", "librium", "chlordiazepoxide", "halcion", "triazolam", "xannies",
+                        "xans", "zannies", "ambien", "zolpidem", "lunesta", "eszopiclone", "sonata",
+                        "sleeping pills", "sleeping pill", "sleep pills", "sleep meds", "sleeping meds",
+                        "nerve pills", "tranquilizers"],
+    "opioids": ["heroin", "fentanyl", "fent", "oxy", "oxys", "oxycodone", "oxycontin", "percs", "perc", "percocet",
+                "percocets", "opioids", "opioid", "opiates", "opiate", "dope", "methadone", "vicodin", "kratom",
+                "suboxone", "subutex", "buprenorphine", "subs", "tramadol", "morphine", "hydrocodone", "norco",
+                "norcos", "lortab", "dilaudid", "hydromorphone", "codeine", "lean", "opana", "oxymorphone", "roxy",
+                "roxies", "roxicodone", "m30", "m30s", "smack", "tapentadol", "nucynta", "pain pills",
+                "painkillers", "pain killers", "pain meds", "heroína", "heroina"],
+    "stimulants": ["meth", "methamphetamine", "crystal", "coke", "cocaine", "crack", "blow", "adderall",
+                   "vyvanse", "ritalin", "amphetamine", "amphetamines", "speed", "ice", "molly", "ecstasy", "mdma",
+                   "uppers", "bath salts", "cristal", "coca", "perico"],
+    "cannabis": ["weed", "marijuana", "marihuana", "pot", "cannabis", "edibles", "thc", "dabs", "vape", "carts",
+                 "ganja", "joints", "blunts", "mota", "hierba", "delta 8", "gummies"],
+    "other": ["gabapentin", "neurontin", "lyrica", "pregabalin", "ketamine", "lsd", "acid", "mushrooms",
+              "shrooms", "psilocybin", "inhalants", "huffing", "gambling", "soma", "carisoprodol", "dxm",
+              "robitussin", "spice", "k2", "pcp", "ghb", "nitrous"],
 }
+_PHRASES = {name: [k for k in keys if " " in k] for name, keys in SUBSTANCE_WORDS.items()}
 _NUMBERED = {"1": YES, "2": NO, "3": UNSURE}
 _YES = {"yes", "yeah", "yea", "ya", "yep", "yup", "sure", "definitely", "absolutely", "y", "correct", "true",
         "sometimes", "kinda", "somewhat", "often", "always", "si", "sí", "ok", "okay"}
@@ -51,7 +71,9 @@ def yes_no(text: str) -> Optional[str]:
 
 
 _EXACT_YES = {"yes", "yeah", "yea", "ya", "yep", "yup", "y", "sure", "definitely", "absolutely", "correct", "si",
-              "sí", "yes please", "yes i can", "i can", "right", "thats right", "that's right", "exactly"}
+              "sí", "yes please", "yes i can", "i can", "right", "thats right", "that's right", "exactly",
+              "can do", "i could", "yes i could", "i can do that", "i can do it", "doable", "that works",
+              "works for me", "sure can", "claro", "claro que sí", "claro que si", "sí puedo", "si puedo"}
 _EXACT_NO = {"no", "nope", "nah", "n", "never", "none", "no never", "not at all", "no thanks", "no i cant",
              "no i can't", "not really", "nothing", "thats wrong", "that's wrong", "wrong"}
 _EXACT_UNSURE = {"not sure", "idk", "i dont know", "i don't know", "dunno", "unsure", "maybe", "no idea", "skip",
@@ -98,9 +120,11 @@ def withdrawal(text: str) -> Optional[str]:
 def substances(text: str) -> Optional[str]:
     ws = words(text)
     joined = " ".join(ws)
-    found = [name for name, keys in SUBSTANCE_WORDS.items() if any(k in ws for k in keys)]
-    if not found and re.search(r"\b(prescription|pain) (pills|meds)\b", joined):
-        found = ["opioids"]
+    found = [name for name, keys in SUBSTANCE_WORDS.items()
+             if any(k in ws for k in keys) or any(re.search(rf"\b{re.escape(k)}\b", joined) for k in _PHRASES[name])]
+    pill_classes = {"benzodiazepines", "opioids", "stimulants", "other"}
+    if not pill_classes.intersection(found) and re.search(r"\b(prescription|pain) (pills|meds)\b|\bpills\b", joined):
+        found.append("opioids")
     return ",".join(found) if found else (UNSURE if yes_no(text) == UNSURE else None)
 
 
