@@ -127,6 +127,23 @@ def topic_of(segment: str, scored: Optional[Scored] = None) -> Optional[str]:
     return found[0] if len(found) == 1 else None
 
 
+def first_asked(text: str, main: str, scored: Optional[Scored] = None) -> Optional[str]:
+    """With two questions in a message, the topic of the one asked first when the topic model chose a later one
+    as the message's topic ("Do you take Aetna? And how fast could I get in?" read as start_date): the answers
+    then come in the order asked, the later one by action_answer_more. Only when the model is sure of the first
+    segment on its own (SEGMENT_CONFIDENCE) and a later segment is the chosen topic; None otherwise."""
+    segments = question_segments(text)
+    if len(segments) < 2:
+        return None
+    reading = (scored or {}).get(segments[0])
+    if not reading or float(reading[1]) < SEGMENT_CONFIDENCE or str(reading[0]) not in TOPIC_WORDS:
+        return None
+    first = str(reading[0])
+    if first == main or not any(topic_of(segment, scored) == main for segment in segments[1:]):
+        return None
+    return first
+
+
 def other_questions(text: str, answered: str, scored: Optional[Scored] = None) -> Tuple[List[str], int]:
     """After the `answered` topic: the other topics asked about, and how many other questions are unclear."""
     segments = question_segments(text)

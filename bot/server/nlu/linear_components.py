@@ -38,7 +38,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.core.faq_topics import SEGMENTS_KEY, candidate_segments, is_question
+from bot.core.faq_topics import SEGMENTS_KEY, candidate_segments, first_asked, is_question
 from bot.core.nlp import corpora
 from bot.core.nlp.linear import TextClassifier
 from bot.core.risk.screen_context import ANSWER_INTENT, question_asked
@@ -157,6 +157,12 @@ class LinearResponseSelector(_LinearComponent):
             if self.model is None or not message.get(TEXT):
                 continue
             ranking = self.model.ranking(message.get(TEXT), int(self.config["ranking_length"]))
+            scored = self._score_segments(message)
+            first = first_asked(message.get(TEXT), ranking[0][0].split("/", 1)[-1], scored)
+            if first is not None:  # two questions: the one asked first is answered first
+                key = next(label for label in self.model.labels if label.split("/", 1)[-1] == first)
+                chosen = dict(self.model.ranking(message.get(TEXT), len(self.model.labels)))[key]
+                ranking = [(key, chosen)] + [(k, p) for k, p in ranking if k != key]
             key, confidence = ranking[0]
             prediction = {
                 RESPONSE_SELECTOR_PREDICTION_KEY: {
@@ -172,18 +178,18 @@ class LinearResponseSelector(_LinearComponent):
             properties[RESPONSE_SELECTOR_RETRIEVAL_INTENTS] = self.extra["retrieval_intents"]
             properties[RESPONSE_SELECTOR_DEFAULT_INTENT] = prediction
             message.set(RESPONSE_SELECTOR_PROPERTY_NAME, properties, add_to_output=True)
-            self._score_segments(message)
         return messages
 
-    def _score_segments(self, message: Message) -> None:
+    def _score_segments(self, message: Message) -> Dict[str, List]:
         """The topic of each question segment on its own, for a second question in the same message
         (bot/core/faq_topics.py reads them back; actions/faq.py answers them)."""
         segments = candidate_segments(message.get(TEXT))
         if not segments or self.model is None:
-            return
+            return {}
         probabilities, labels = self.model.probabilities(segments), self.model.labels
         scored = {}
         for segment, row in zip(segments, probabilities, strict=True):
             best = int(row.argmax())
             scored[segment] = [labels[best].split("/", 1)[-1], round(float(row[best]), 4)]
         message.set(SEGMENTS_KEY, scored, add_to_output=True)
+        return scored
