@@ -48,7 +48,6 @@ class _Tracker:
 
 
 SPANISH_INTENT = "speak_spanish"
-ENDED = "ended"  # the screen ended before its outcome (a Spanish message it could not read)
 
 
 def simulate(person: Dict, parses: Dict[str, Dict], buttons: bool = False) -> Tuple[Dict[str, str], Counter]:
@@ -72,10 +71,9 @@ def simulate(person: Dict, parses: Dict[str, Dict], buttons: bool = False) -> Tu
         parse = parses[(question, answer["text"])]
         events = read_answer(slot, _Tracker(dict(slots), parse))
         if slot not in events and (parse.get("intent") or {}).get("name") == SPANISH_INTENT:
-            # In the bot, a Spanish message the form does not fill ends the screen with the short Spanish answer
-            # (data/rules.yml): no outcome is given, and the person counts as a wrong outcome.
-            how["Spanish, not read: the screen ends"] += 1
-            return {ENDED: ENDED}, how
+            # The screen goes on in Spanish (the rule that ended it is gone): a Spanish message the form does not
+            # fill is asked again, in Spanish, as below; counted apart too.
+            how["Spanish, not read"] += 1
         if slot in events:
             how["read" + (" right" if same(question, events[slot], expected[question]) else " WRONG")] += 1
         elif events.get("screening_confirm"):
@@ -128,7 +126,7 @@ async def parse_all(model: Optional[str], answers: List[Tuple[str, str]]) -> Dic
 def outcome_of(stored: Dict[str, str]) -> str:
     from bot.core.screening.outcome import decide
 
-    return ENDED if ENDED in stored else decide(stored).outcome
+    return decide(stored).outcome
 
 
 def score_set(path: Path, model: Optional[str]) -> float:

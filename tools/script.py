@@ -53,7 +53,8 @@ PAGES: List[Tuple[str, str, str]] = [
                        "answers to STOP, START and HELP."),
     ("spanish", "Spanish", "What a person whose messages read as Spanish gets instead of the English wording (the "
                            "`language` slot is \"es\": bot/server/nlu/language_component.py): the crisis replies, the "
-                           "crisis follow-up, the handoff and the fallbacks. Each Spanish variation is shown beside the "
+                           "crisis follow-up, the handoff, the fallbacks, the FAQ answers and the screen (its "
+                           "reasons are on the screening page). Each Spanish variation is shown beside the "
                            "English one it stands for. Everything else is answered in English, or with the Spanish "
                            "answer (utter_spanish, on the crisis page) that says the bot reads only English so far."),
 ]
@@ -103,7 +104,8 @@ def fill(text: str, values: Dict[str, str]) -> str:
 
 
 def describe_condition(condition: List[Dict[str, Any]]) -> str:
-    return " and ".join(f"{c.get('name')} = {c.get('value')}" for c in condition or [])
+    return " and ".join(f"{c.get('name')} is empty" if c.get("value") is None else f"{c.get('name')} = {c.get('value')}"
+                        for c in condition or [])
 
 
 def variation_lines(variation: Dict[str, Any], values: Dict[str, str], has_sms: bool) -> List[str]:
@@ -129,7 +131,10 @@ def language(variation: Dict[str, Any]) -> Optional[str]:
 
 
 def without_language(condition: List[Dict[str, Any]]) -> List[Tuple[str, str]]:
-    return sorted((str(c.get("name")), str(c.get("value"))) for c in condition or [] if c.get("name") != "language")
+    """The conditions other than the language; "is empty" ones (the screen's first questions say that no
+    confirmation or retry is pending, where the English one is the plain variation) count as none."""
+    return sorted((str(c.get("name")), str(c.get("value"))) for c in condition or []
+                  if c.get("name") != "language" and c.get("value") is not None)
 
 
 def english_for(spanish: Dict[str, Any], variations: List[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
@@ -171,13 +176,18 @@ def response_section(name: str, variations: List[Dict[str, Any]], values: Dict[s
 def fixed_texts(page: str) -> List[str]:
     """Sentences from code that go into a response's value, reviewed with the response."""
     if page == "screening":
-        from bot.core.screening.outcome import ALSO_DISCUSS, QUESTION_NAMES, REASONS
+        from bot.core.screening.outcome import (ALSO_DISCUSS, ALSO_DISCUSS_ES, QUESTION_NAMES, QUESTION_NAMES_ES,
+                                                REASONS, REASONS_ES)
 
         lines = ["## Sentences that go into `{details}` (bot/core/screening/outcome.py)", "",
                  "The reasons for the suggestion, most important first:", ""]
         lines += [f"- `{key}`: {text}" for key, text in REASONS.items()]
         lines += ["", f"Then, for questions answered \"not sure\": \"{ALSO_DISCUSS}\", where the questions are: "
                   + "; ".join(f"{k}: \"{v}\"" for k, v in QUESTION_NAMES.items()) + ".", ""]
+        lines += ["In Spanish (a conversation in Spanish):", ""]
+        lines += [f"- `{key}`: {text}" for key, text in REASONS_ES.items()]
+        lines += ["", f"Then: \"{ALSO_DISCUSS_ES}\", where the questions are: "
+                  + "; ".join(f"{k}: \"{v}\"" for k, v in QUESTION_NAMES_ES.items()) + ".", ""]
         return lines
     if page == "faq":
         from bot.core.faq_topics import TOPIC_NAMES

@@ -4,7 +4,8 @@ A message that is a risk signal, a question, a request for a person or "stop" fi
 rejects it and the rules take over (escalation, the FAQ answer then the form again, the handoff, the
 stop). A button, an SMS number or a bare yes/no is read exactly; other words by the question's model
 (answer_model.py): stored when it is sure, confirmed in one line when it is less sure, and asked once
-more with examples when it cannot read them, then recorded as "not sure".
+more with examples when it cannot read them, then recorded as "not sure". A Spanish answer is read by the word
+rules first (the models learned English); the questions are asked in the conversation's language (domain.yml).
 One answer can fill two questions: "vodka every day" answers what and how often.
 """
 from __future__ import annotations
@@ -17,7 +18,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import intent_of, latest_risk
+from bot.core import contract
 from bot.core.contract import is_risk_intent
+from bot.core.language import language_of
 from bot.core.screening import answer_model, extract
 
 READERS: Dict[str, Callable[[str], Optional[str]]] = {
@@ -64,6 +67,14 @@ def _not_read(slot: str, tracker: Tracker) -> Dict[Text, Any]:
     return {slot: extract.UNSURE, "screening_retry": None, "screening_confirm": None}
 
 
+def in_spanish(text: str, tracker: Tracker) -> bool:
+    """Whether the message is in Spanish: it reads as Spanish, or the conversation is and it shows no language."""
+    language = language_of(text)
+    if language is not None:
+        return language == contract.SPANISH
+    return contract.conversation_language(tracker.get_slot(contract.LANGUAGE)) == contract.SPANISH
+
+
 def read_answer(slot: str, tracker: Tracker) -> Dict[Text, Any]:
     """The slot events for the latest message as an answer to `slot`; {} when it is not an answer."""
     if tracker.get_slot("requested_slot") != slot or tracker.latest_message.get("text") is None:
@@ -92,6 +103,12 @@ def read_answer(slot: str, tracker: Tracker) -> Dict[Text, Any]:
         # such a message is never read as an answer. Mid-screen, the NLU reads a statement as an answer
         # (bot/server/nlu/linear_components.py), so "every day, how much does it cost" arrives here as inform.
         return {}
+    if in_spanish(text, tracker):
+        # The answer models learned English: a Spanish answer is read by the word rules, which know plain Spanish
+        # answers ("todos los días", "mi pareja bebe"); what they cannot read goes on as in English.
+        value = READERS[slot](text)
+        if value is not None:
+            return _stored(slot, value, text, tracker)
     if question == "substances":  # the names people use are facts: words first, the model for the rest
         value = READERS[slot](text)
         if value is None:

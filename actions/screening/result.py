@@ -1,7 +1,8 @@
 """action_screening_result: the suggestion, in plain words, with contract 3's payload and a next step.
 
 The wording is domain.yml's utter_screening_result_<outcome> (headline and disclaimer) with {details} from
-outcome.details() (the reasons, fixed sentences reviewed with the decision), and utter_screening_next_steps.
+outcome.details() (the reasons, fixed sentences reviewed with the decision, in the conversation's language),
+and utter_screening_next_steps.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of, get_logger
-from bot.core.contract import OUTCOME, REASONS, SCREENING
+from bot.core.contract import LANGUAGE, OUTCOME, REASONS, SCREENING, conversation_language
 from bot.core.screening.outcome import details, decide
 from bot.storage.db import StorageError
 from bot.storage.screening import save_screening
@@ -34,8 +35,11 @@ class ActionScreeningResult(Action):
                   domain: Dict[Text, Any]) -> List[EventType]:
         answers = answers_from(tracker)
         result = decide(answers)
-        # The headline and the disclaimer are the outcome's response; the reasons are outcome.py's sentences.
-        dispatcher.utter_message(response=f"utter_screening_result_{result.outcome}", details=details(result))
+        # The headline and the disclaimer are the outcome's response; the reasons are outcome.py's sentences,
+        # in the conversation's language (the response's Spanish variation is picked by the same slot).
+        language = conversation_language(tracker.get_slot(LANGUAGE))
+        dispatcher.utter_message(response=f"utter_screening_result_{result.outcome}",
+                                 details=details(result, language))
         dispatcher.utter_message(json_message={SCREENING: {OUTCOME: result.outcome, REASONS: result.reasons}})
         dispatcher.utter_message(response="utter_screening_next_steps")
         try:

@@ -190,6 +190,29 @@ def test_the_screening_result_says_the_headline_reasons_and_disclaimer(project_d
     assert {"event": "slot", "name": "screening_outcome", "value": "detox_first", "timestamp": None} in events
 
 
+def test_the_screening_result_is_in_spanish_for_a_spanish_conversation(project_db, make_tracker):
+    from actions.screening.result import ActionScreeningResult
+    from bot.core.screening.outcome import REASONS, REASONS_ES
+
+    answers = {"screening_substances": "alcohol", "screening_frequency": "daily", "screening_withdrawal": "yes",
+               "screening_medical": "no", "screening_mental_health": "unsure", "screening_commitment": "yes",
+               "screening_relapse": "no", "screening_home": "safe", "language": "es"}
+    for channel in ("rest", "twilio"):
+        dispatcher = CollectingDispatcher()
+        asyncio.run(ActionScreeningResult().run(dispatcher, make_tracker("sí", "affirm", slots=answers), {}))
+        result, payload, next_steps = rendered(dispatcher.messages, make_tracker("sí", "affirm", slots=answers),
+                                               channel=channel)
+        assert result["text"].startswith("Según sus respuestas, una revisión médica de la abstinencia")
+        assert REASONS_ES["withdrawal"] in result["text"] and REASONS["withdrawal"] not in result["text"]
+        assert "También podemos hablar de la salud mental." in result["text"]
+        assert "Esto no es un diagnóstico." in result["text"]
+        assert payload["custom"]["screening"] == {  # contract 3, unchanged
+            "outcome": "detox_first", "reasons": ["withdrawal", "daily_sedative"]}
+        assert next_steps["text"].startswith("¿Qué le gustaría hacer ahora?") and "(617) 555-0142" in next_steps["text"]
+        assert [b["payload"] for b in next_steps["buttons"]] == [
+            "please call me back", "I want to talk to a person", "I have a question"]
+
+
 def test_a_saved_callback_says_when_and_gives_the_numbers(project_db, make_tracker):
     from actions.callback import ActionSaveCallback
 

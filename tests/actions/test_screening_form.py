@@ -163,3 +163,29 @@ def test_a_screen_started_again_clears_the_earlier_screens_answers():
     events = asyncio.run(ValidateScreeningForm().run(CollectingDispatcher(), tracker, {"slots": {}, "forms": {}}))
     cleared = {e["name"] for e in events if e["event"] == "slot" and e["value"] is None}
     assert cleared >= set(READERS) | {"screening_outcome"}
+
+
+@pytest.mark.parametrize("requested, text, value", [
+    ("screening_frequency", "pues tomo casi todos los días", "daily"),
+    ("screening_home", "mi pareja bebe mucho", "unsafe"),
+    ("screening_withdrawal", "sí, me tiemblan las manos", "yes"),
+    ("screening_medical", "no sé", "unsure"),
+])
+def test_a_spanish_answer_is_read_by_the_word_rules(make_tracker, monkeypatch, requested, text, value):
+    fixed_reading(monkeypatch, "unsure", 0.0)  # the English models would not read it
+    tracker = make_tracker(text, "speak_spanish", slots={"requested_slot": requested, "language": "es"})
+    assert read_answer(requested, tracker)[requested] == value
+
+
+def test_a_spanish_message_that_is_no_answer_is_asked_again(make_tracker, monkeypatch):
+    fixed_reading(monkeypatch, "unsure", 0.0)
+    tracker = make_tracker("perdón, no entiendo inglés", "speak_spanish",
+                           slots={"requested_slot": "screening_medical", "language": "es"})
+    assert read_answer("screening_medical", tracker) == {"screening_retry": "screening_medical",
+                                                         "screening_confirm": None}
+
+
+def test_a_spanish_yes_confirms(make_tracker):
+    tracker = make_tracker("sí", "affirm", slots={"requested_slot": "screening_home", "language": "es",
+                                                  "screening_confirm": "home:unsafe"})
+    assert read_answer("screening_home", tracker)["screening_home"] == "unsafe"

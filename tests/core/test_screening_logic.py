@@ -109,3 +109,59 @@ def test_short_agreements_answer_yes(text):
 ])
 def test_home_answers(text, expected):
     assert extract.home(text) == expected
+
+
+# Spanish (issue 18): the screen's questions are asked in Spanish, and plain Spanish answers are read, exactly
+# (a button-like bare answer) and by the word readers (the same words inside a sentence).
+@pytest.mark.parametrize("text, expected", [
+    ("sí", "yes"), ("Sí.", "yes"), ("si", "yes"), ("no", "no"), ("No.", "no"), ("no sé", "unsure"),
+    ("No se", "unsure"), ("tal vez", "unsure"),
+])
+def test_spanish_yes_no_and_not_sure(text, expected):
+    assert extract.exact(text, "medical") == expected
+    assert extract.exact(text) == expected  # the reply to a one-line confirmation
+    assert extract.yes_no(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("todos los días", "daily"), ("diario", "daily"), ("a diario", "daily"), ("cada noche", "daily"),
+    ("casi todos los días", "daily"), ("fines de semana", "weekly"), ("unas veces por semana", "weekly"),
+    ("dos veces por semana", "weekly"), ("una vez al mes", "less_often"), ("de vez en cuando", "less_often"),
+    ("casi nunca", "less_often"), ("no sé", "unsure"), ("tal vez", "unsure"),
+])
+def test_spanish_frequency_answers(text, expected):
+    assert extract.exact(text, "frequency") == expected
+    assert extract.frequency(text) == expected
+    assert extract.frequency(f"pues, {text}, más o menos") == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("sí, es seguro", "safe"), ("sí, es segura", "safe"), ("sí", "safe"), ("no es seguro", "unsafe"),
+    ("mi pareja bebe", "unsafe"), ("alguien usa drogas", "unsafe"), ("no", "unsafe"), ("no sé", "unsure"),
+])
+def test_spanish_home_answers(text, expected):
+    assert extract.exact(text, "home") == expected
+    assert extract.home(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("mi compañero de cuarto consume", "unsafe"), ("mi hermano fuma mota", "unsafe"),
+    ("vivo sola y nadie bebe", "safe"), ("mi pareja no bebe, es seguro", "safe"),
+    ("no sé si es seguro", "unsure"),
+])
+def test_spanish_home_answers_in_own_words(text, expected):
+    assert extract.home(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("tomo cerveza y a veces cocaína", "alcohol,stimulants"), ("fentanilo", "opioids"),
+    ("pastillas", "opioids"), ("no sé", "unsure"),
+])
+def test_spanish_substance_answers(text, expected):
+    assert extract.substances(text) == expected
+
+
+def test_spanish_withdrawal_and_a_no_that_is_not_unsure():
+    assert extract.withdrawal("me tiemblan las manos en la mañana") == "yes"
+    assert extract.yes_no("no, no se me quita") == "no"  # "no se" inside a sentence is not "I don't know"
+    assert extract.yes_no("no seizures") == "no"

@@ -1,7 +1,8 @@
 """The one place that decides the screening's suggestion, along the six ASAM dimensions (DOMAIN.md).
 
 Pure: answers in, outcome and reasons out. The reasons are said in the sentences below (REASONS, with
-ALSO_DISCUSS for the questions answered "not sure"): `details()` puts them into the outcome's response,
+ALSO_DISCUSS for the questions answered "not sure"; in Spanish REASONS_ES, QUESTION_NAMES_ES and
+ALSO_DISCUSS_ES): `details()` puts them, in the conversation's language, into the outcome's response,
 utter_screening_result_<outcome> in domain.yml, which holds the headline and the disclaimer. Every outcome
 is a suggestion for a conversation with the admissions team, never a diagnosis; suicidal thoughts are never
 a screening result (the risk detector escalates them before any answer is stored).
@@ -40,6 +41,31 @@ QUESTION_NAMES = {"frequency": "how often you use", "withdrawal": "withdrawal", 
                   "mental_health": "mental health", "commitment": "your time", "relapse": "past treatment",
                   "home": "your home"}
 ALSO_DISCUSS = "We can also talk about {questions}."
+
+# The same sentences in Spanish (usted, the same meaning; to be reviewed by a fluent speaker and a clinician),
+# for a conversation whose `language` slot is "es". One table per language, keyed as the English ones.
+REASONS_ES = {
+    "withdrawal": "Usted dijo que tiene síntomas de abstinencia cuando consume menos o deja de consumir.",
+    "daily_sedative": "Tomar alcohol o sedantes todos los días puede causar una abstinencia peligrosa.",
+    "withdrawal_unsure": "Usted no estaba seguro de tener síntomas de abstinencia, y toma alcohol o sedantes "
+                         "todos los días.",
+    "medical": "Usted mencionó un problema médico grave o inestable.",
+    "mental_health": "Usted mencionó síntomas de salud mental graves o inestables.",
+    "relapse": "Usted dijo que le ha costado mantenerse sin consumir, incluso con tratamiento ambulatorio.",
+    "home": "Puede que su casa no sea segura o libre de alcohol y drogas.",
+    "mild_use": "Usted consume menos que a diario, sin abstinencia y con una situación estable.",
+    "time": "Puede que ahora le sea difícil dedicar unas nueve horas a la semana.",
+    "more_than_weekly": "Puede que necesite más apoyo que una sesión a la semana, mientras vive en su casa.",
+}
+QUESTION_NAMES_ES = {"frequency": "con qué frecuencia consume", "withdrawal": "la abstinencia",
+                     "medical": "su salud", "mental_health": "la salud mental", "commitment": "su tiempo",
+                     "relapse": "tratamientos anteriores", "home": "su casa"}
+ALSO_DISCUSS_ES = "También podemos hablar de {questions}."
+
+LANGUAGES = ("en", "es")
+REASONS_BY_LANGUAGE = {"en": REASONS, "es": REASONS_ES}
+QUESTION_NAMES_BY_LANGUAGE = {"en": QUESTION_NAMES, "es": QUESTION_NAMES_ES}
+ALSO_DISCUSS_BY_LANGUAGE = {"en": ALSO_DISCUSS, "es": ALSO_DISCUSS_ES}
 
 
 @dataclass(frozen=True)
@@ -81,9 +107,15 @@ def decide(answers: Dict[str, Optional[str]]) -> Outcome:
     return Outcome("iop_may_fit", ["more_than_weekly"], unsure)
 
 
-def details(result: Outcome) -> str:
-    """The sentences that go into the result's {details}: the reasons, then the questions left "not sure"."""
-    lines = [REASONS[r] for r in result.reasons]
+def details(result: Outcome, language: str = "en") -> str:
+    """The sentences that go into the result's {details}: the reasons, then the questions left "not sure".
+
+    `language` is the conversation's ("es" or "en", contract.conversation_language); anything else is English.
+    """
+    language = language if language in LANGUAGES else "en"
+    reasons, names = REASONS_BY_LANGUAGE[language], QUESTION_NAMES_BY_LANGUAGE[language]
+    lines = [reasons[r] for r in result.reasons]
     if result.to_discuss:
-        lines.append(ALSO_DISCUSS.format(questions=", ".join(QUESTION_NAMES[q] for q in result.to_discuss)))
+        lines.append(ALSO_DISCUSS_BY_LANGUAGE[language].format(
+            questions=", ".join(names[q] for q in result.to_discuss)))
     return " ".join(lines)

@@ -13,9 +13,9 @@ A Spanish question the classifier reads as an FAQ (intent `faq`) or as out of sc
 picks the answer's Spanish variation, rendered with the profile's Spanish values (bot/server/nlg.py). A question whose
 FAQ topic is `out_of_scope` (faq/out_of_scope has examples and no answer) becomes `out_of_scope`, so it gets the
 fallback's kind out-of-scope answer. Everything else Spanish (a greeting, a reading under the threshold, an
-unclear message) and any Spanish message while a form is active still gets `speak_spanish`: the crisis follow-up
-reads it as an answer (its reader knows Spanish, bot/core/risk/safety_answer.py); the callback form, which is in
-English, ends with the short Spanish answer (data/rules.yml)."""
+unclear message) and any Spanish message while a form is active still gets `speak_spanish`: the screen and the
+crisis follow-up read it as an answer (their questions are in Spanish too; the follow-up's reader knows Spanish,
+bot/core/risk/safety_answer.py), the callback form (in English) ends with the short Spanish answer."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
