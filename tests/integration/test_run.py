@@ -472,7 +472,8 @@ def confirmation_lines():
     for variations in yaml.safe_load((ROOT / "domain.yml").read_text())["responses"].values():
         for variation in variations:
             for condition in variation.get("condition") or []:
-                if condition.get("name") == "screening_confirm" and "channel" not in variation:
+                # (the Spanish first questions say screening_confirm: null: no confirmation pending)
+                if condition.get("name") == "screening_confirm" and condition.get("value") and "channel" not in variation:
                     lines[variation["text"]] = condition["value"].split(":", 1)
     return lines
 
