@@ -134,3 +134,16 @@ def test_the_project_s_own_rendering_picks_the_language_slot(make_tracker):
     stopped = make_tracker("stop", "stop", slots={"language": "es"})
     (said,) = rendered([{"response": "utter_screening_stopped"}], stopped)
     assert "escriba 'person'" in said["text"] and said["text"].startswith("De acuerdo")
+
+
+@pytest.mark.parametrize("question", ["substances", "frequency", "withdrawal", "medical", "mental_health",
+                                      "commitment", "relapse", "home"])
+def test_a_question_asked_again_by_sms_says_it_did_not_understand_in_either_language(question):
+    """By SMS a plain variation for the channel beats a conditional one without a channel (Rasa 3.6), so the
+    English retry used to come out as the plain question again; each retry has its SMS variation."""
+    nlg = TemplatedNaturalLanguageGenerator(project_domain().responses)
+    slots = {"screening_retry": f"screening_{question}", "screening_confirm": None}
+    english = nlg.generate_from_slots(f"utter_ask_screening_{question}", {**slots, "language": "en"}, "twilio")
+    spanish = nlg.generate_from_slots(f"utter_ask_screening_{question}", {**slots, "language": "es"}, "twilio")
+    assert english["text"].startswith("Sorry, I didn't catch that.")
+    assert spanish["text"].startswith("Perdón, no le entendí.")
