@@ -96,3 +96,15 @@ def test_a_model_without_its_file_scores_nothing_instead_of_failing(tmp_path):
     message = Message(data={"text": "i want to die"})
     loaded.process([message])
     assert message.get(RISK_MODEL_KEY) is None
+
+
+def test_the_sentences_of_ordinary_messages_are_learned_as_ordinary_and_risky_ones_are_not_split():
+    from bot.core.risk.model import NONE, with_ordinary_sentences
+
+    texts = ["My dad is 80. He doesn't drive at night anymore. Are there morning groups?",
+             "what time is group. i wont be around by then anyway"]
+    out_texts, out_labels = with_ordinary_sentences(texts, [NONE, "suicide"])
+    assert out_texts[:2] == texts and out_labels[:2] == [NONE, "suicide"]
+    added = dict(zip(out_texts[2:], out_labels[2:], strict=True))
+    assert added == {"My dad is 80.": NONE, "He doesn't drive at night anymore.": NONE,
+                     "Are there morning groups?": NONE}

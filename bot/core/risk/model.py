@@ -64,6 +64,17 @@ def sentences(text: str) -> List[str]:
     return [text] + (parts if len(parts) > 1 else [])
 
 
+def with_ordinary_sentences(texts: Sequence[str], labels: Sequence[str]) -> Tuple[List[str], List[str]]:
+    """The training set plus each sentence of every ordinary message, as ordinary too. The model scores each
+    sentence of a message on its own (`sentences`), but learned from whole messages: a plain sentence cut from an
+    ordinary message ("I'm 77 and I don't drive after dark anymore.") scored 0.91 on one word. A sentence of an
+    ordinary message is ordinary by definition; a risky message's sentences are not all risky, so they are not
+    added. On leave-one-writer-out folds (21 writers) this moved the whole curve: at the same false alarms,
+    recall 94.7% -> 96.6%; at the same recall, false alarms 17.7% -> 14.2% (README, "The risk model")."""
+    extra = [part for text, label in zip(texts, labels, strict=True) if label == NONE for part in sentences(text)[1:]]
+    return list(texts) + extra, list(labels) + [NONE] * len(extra)
+
+
 def load_corpus(paths: Iterable[Path]) -> Tuple[List[str], List[str]]:
     """Texts and labels from corpus files: `examples: [{text, label}]`, label a category or `none`."""
     texts: List[str] = []

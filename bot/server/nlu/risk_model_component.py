@@ -23,7 +23,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.core.contract import RISK_MODEL_KEY, risk_category_of
 from bot.core.nlp import corpora
-from bot.core.risk.model import LABELS, NONE, RiskModel, load_corpus
+from bot.core.risk.model import LABELS, NONE, RiskModel, load_corpus, with_ordinary_sentences
 from bot.core.settings import ROOT
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,11 @@ logger = logging.getLogger(__name__)
 
 # Risk labels from the console's review page (`make export-reviewed`), learned with the corpus once committed.
 REVIEWED = ROOT / "data" / "reviewed" / "risk"
+
+
+# How training_set builds the examples: a new value retrains the model when only this code changed (the corpus
+# fingerprint would not see it). 2: the sentences of ordinary messages added as ordinary (session 10).
+TRAINING_SET_VERSION = "2"
 
 
 def corpus_files(config: Dict[Text, Any]) -> List[Path]:
@@ -42,7 +47,8 @@ def corpus_files(config: Dict[Text, Any]) -> List[Path]:
 
 def training_set(corpus: List[Path], answers: Optional[Path], intent_examples: List[Message]) -> Tuple[List[str], List[str]]:
     """What the model learns from: the risk corpus, the NLU examples (risk_* intents as their category, every
-    other intent as `none`) and the screen's answers (history told for the screen: `none`)."""
+    other intent as `none`) and the screen's answers (history told for the screen: `none`), with the sentences of
+    every ordinary message as ordinary examples too (model.with_ordinary_sentences)."""
     texts, labels = load_corpus(corpus)
     for example in intent_examples:
         intent = str(example.get(INTENT) or "")
@@ -52,7 +58,7 @@ def training_set(corpus: List[Path], answers: Optional[Path], intent_examples: L
             texts.append(example.get(TEXT))
             labels.append(label)
     answers_texts = corpora.answer_texts(answers)
-    return texts + answers_texts, labels + [NONE] * len(answers_texts)
+    return with_ordinary_sentences(texts + answers_texts, labels + [NONE] * len(answers_texts))
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class RiskModelScorer(GraphComponent):
@@ -67,6 +73,7 @@ class RiskModelScorer(GraphComponent):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
         digest.update(corpora.fingerprint(corpora.folder_of(config.get("answers"))).encode())
+        digest.update(TRAINING_SET_VERSION.encode())
         return digest.hexdigest()
 
     @classmethod
