@@ -159,28 +159,30 @@ def substances(text: str) -> Optional[str]:
     return ",".join(found) if found else (UNSURE if yes_no(text) == UNSURE else None)
 
 
+# How often, in the order they are tried: English first, then Spanish; within each, the most frequent first.
+_FREQUENCIES = [(value, re.compile(pattern)) for value, pattern in (
+    ("daily", r"\b(every ?day|daily|every night|each night|nightly|all day|most days|most nights|"
+              r"a night|a day|per day|per night|everyday|every morning|all the time|constantly|"
+              r"\d+ ?(x|times) a day|round the clock)\b"),
+    ("weekly", r"\b(weekends?|a week|per week|times a week|couple times|few times|on fridays|"
+               r"saturdays|weekly|every other day|twice a week|once a week|binge)\b"),
+    ("less_often", r"\b(a month|monthly|rarely|once in a while|occasionally|now and then|special occasions|"
+                   r"parties|not often|hardly)\b"),
+    ("daily", r"\b(todos los d[ií]as|a diario|diario|diariamente|cada d[ií]a|cada noche|todas las noches|"
+              r"todo el d[ií]a|al d[ií]a|por d[ií]a|todas las mañanas)\b"),
+    ("weekly", r"\b(fines? de semana|veces (por|a la) semana|vez (por|a la) semana|cada semana|semanal|"
+               r"los (viernes|sábados|sabados))\b"),
+    ("less_often", r"\b(al mes|por mes|cada mes|de vez en cuando|casi nunca|rara vez|en fiestas|pocas veces)\b"),
+)]
+
+
 def frequency(text: str) -> Optional[str]:
     low = " ".join(words(text))
     if low in ("1", "2", "3", "4"):
         return {"1": "daily", "2": "weekly", "3": "less_often", "4": UNSURE}[low]
-    if re.search(r"\b(every ?day|daily|every night|each night|nightly|all day|most days|most nights|"
-                 r"a night|a day|per day|per night|everyday|every morning|all the time|constantly|"
-                 r"\d+ ?(x|times) a day|round the clock)\b", low):
-        return "daily"
-    if re.search(r"\b(weekends?|a week|per week|times a week|couple times|few times|on fridays|"
-                 r"saturdays|weekly|every other day|twice a week|once a week|binge)\b", low):
-        return "weekly"
-    if re.search(r"\b(a month|monthly|rarely|once in a while|occasionally|now and then|special occasions|"
-                 r"parties|not often|hardly)\b", low):
-        return "less_often"
-    if re.search(r"\b(todos los d[ií]as|a diario|diario|diariamente|cada d[ií]a|cada noche|todas las noches|"
-                 r"todo el d[ií]a|al d[ií]a|por d[ií]a|todas las mañanas)\b", low):
-        return "daily"
-    if re.search(r"\b(fines? de semana|veces (por|a la) semana|vez (por|a la) semana|cada semana|semanal|"
-                 r"los (viernes|sábados|sabados))\b", low):
-        return "weekly"
-    if re.search(r"\b(al mes|por mes|cada mes|de vez en cuando|casi nunca|rara vez|en fiestas|pocas veces)\b", low):
-        return "less_often"
+    for value, pattern in _FREQUENCIES:
+        if pattern.search(low):
+            return value
     if any(p in low for p in _UNSURE_PHRASES) or _NO_SE.search(low):
         return UNSURE
     return None
