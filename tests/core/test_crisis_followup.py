@@ -216,7 +216,10 @@ def test_no_spanish_answer_that_is_not_a_statement_of_safety_is_read_as_safe():
 
 @pytest.mark.parametrize("text, kind", [("sí", SAFE), ("sí, estoy bien", SAFE), ("ya estoy a salvo", SAFE),
                                         ("no", NOT_SAFE), ("no estoy bien", NOT_SAFE), ("creo que sí", UNCLEAR),
-                                        ("sí pero no sé cuánto aguante", UNCLEAR), ("más o menos", UNCLEAR)])
+                                        ("sí pero no sé cuánto aguante", UNCLEAR), ("más o menos", UNCLEAR),
+                                        # "bien" as "very": the opposite of safe
+                                        ("estoy bien mal", UNCLEAR), ("estoy bien borracho", UNCLEAR),
+                                        ("estoy bien, gracias", SAFE)])
 def test_spanish_answers_about_safety(text, kind):
     assert read(text).kind == kind
 

@@ -40,7 +40,10 @@ _SAFE_STATEMENT = _rx(rf"\b{_SUBJECT}\b(?:\s+[\w']+){{0,3}}?\s+{_STATE}\b")
 _STATE_ES = r"(?:bien|a salvo|segur[oa]s?|tranquil[oa]s?|fuera de peligro|sin peligro|safe|ok|okay)"
 _SUBJECT_ES = (r"(?:estoy|toy|stoy|estamos|est[áa]|est[áa]n|me siento|nos sentimos|se siente|se sienten|"
                r"me encuentro|se encuentra)")
-_SAFE_STATEMENT_ES = _rx(rf"\b{_SUBJECT_ES}\s+(?:ya\s+|muy\s+|bastante\s+|totalmente\s+)?{_STATE_ES}\b")
+# The state must end the statement: "bien" is also "very" ("estoy bien mal", "estoy bien borracho" say the
+# opposite), so only punctuation, an emoji, the end or a few harmless words may follow it.
+_SAFE_STATEMENT_ES = _rx(rf"\b{_SUBJECT_ES}\s+(?:ya\s+|muy\s+|bastante\s+|totalmente\s+)?{_STATE_ES}"
+                         r"(?=\s*$|\s*[^\w\s]|\s+(?:gracias|ya|ahora|ahorita|aqu[íi]|con|en|porque)\b)")
 # "safe", "safe now", "yes safe", "all safe", "safe and sound" on their own.
 _SHORT_SAFE = _rx(r"^(?:(?:yes|yeah|yea|ya|yep|yup)\s+)?(?:all\s+|totally\s+|completely\s+)?safe"
                   r"(?:\s+and sound)?$")
