@@ -211,7 +211,9 @@ def test_no_spanish_answer_that_is_not_a_statement_of_safety_is_read_as_safe():
     assert sum(right(a) for a in cases["answers"]) / len(cases["answers"]) >= 0.95
     assert [a["text"] for a in cases["direct"] if a["label"] != "no" and read_direct(a["text"]).kind == SAFE] == []
     denials = [a for a in cases["direct"] if a["label"] == "no"]
-    assert sum(read_direct(a["text"]).kind == SAFE for a in denials) / len(denials) >= 0.9
+    # A denial with a reason ("no, solo estoy estresado", "para nada, amo a mis hijos") gets the full crisis reply
+    # on purpose: only a denial or "just asking" clears the check ("nah, just tired of everything" must not).
+    assert sum(read_direct(a["text"]).kind == SAFE for a in denials) / len(denials) >= 0.85
 
 
 @pytest.mark.parametrize("text, kind", [("sí", SAFE), ("sí, estoy bien", SAFE), ("ya estoy a salvo", SAFE),
@@ -226,7 +228,11 @@ def test_spanish_answers_about_safety(text, kind):
 
 @pytest.mark.parametrize("text, safe", [("no, para nada", True), ("no, solo preguntaba", True), ("sí", False),
                                         ("a veces", False), ("no sé", False), ("no, but sometimes", False),
-                                        ("no, not yet", False), ("no, just stressed", True)])
+                                        ("no, not yet", False), ("no, just asking for a friend", True),
+                                        ("nel", True), ("negativo", True),
+                                        # Only a denial or "just asking" clears it: these are not denials
+                                        ("nah, just tired of everything and tired of living", False),
+                                        ("nope, just done with all of it", False), ("no, just stressed", False)])
 def test_a_denial_of_the_direct_question_with_an_explanation_clears_it_and_a_hedge_does_not(text, safe):
     assert (read_direct(text).kind == SAFE) is safe
 

@@ -178,7 +178,8 @@ _DIRECT_NO = _rx(r"^(?:no+|nope|nah|naw|no no|no i'?m not|no im not|no i am not|
                  r"no that'?s not what i meant|no thats not what i meant|"
                  r"para nada|claro que no|nada de eso|no para nada|no nada de eso|no no|de ninguna manera|jam[áa]s|"
                  r"nunca|no se[ñn]ora?|no gracias|no estoy pensando en eso|no pienso en eso|no solo preguntaba|"
-                 r"no s[óo]lo preguntaba|no era (?:solo )?una pregunta|no nada|no nada que ver)$")
+                 r"no s[óo]lo preguntaba|no era (?:solo )?una pregunta|no nada|no nada que ver|nop|nel|negativo|"
+                 r"negative|nah nah|q va|qu[ée] va|nada que ver|nada q ver)$")
 _DIRECT_YES = _rx(r"^(?:yes+|yeah+|yea|ya|yep|yup|i am|i do|we are|he is|she is|they are|maybe|sometimes|"
                   r"a little|kind of|kinda|sort of|i think so|i guess|honestly yes|yes i am|yeah i am|"
                   r"s[íi]+|sip|a veces|un poco|la verdad s[íi]|creo que s[íi]|tal vez|quiz[áa]s?|m[áa]s o menos|"
@@ -189,12 +190,14 @@ _DIRECT_DENIAL = _rx(r"\b(?:not|never|nothing like that|no one|nobody)\b.{0,20}\
                      r"in danger|hurt|hurting|sick|like that)\b|\bnot suicidal\b|"
                      r"\b(?:no|nunca|jam[áa]s)\b.{0,20}\b(?:pienso|pensando|pensado|quiero (?:morir|hacerme)|"
                      r"har[íi]a|nada de eso)\b")
-_LEADING_DENIAL = _rx(r"^(?:no+|nope|nop|nah|naw|nel|negativo|negative|para nada|qu?[ée] va)\b[\s,.!]*")
-# After a plain "no" to the direct question, words that keep it from being a plain denial: anything said to be
-# happening, a "yes" or "sometimes", a negated "ok" ("no, i'm not ok"), "not yet", a hedge or a "but".
-_NOT_A_PLAIN_DENIAL = _rx(r"\b(?:yes|yeah|s[íi]|sometimes|a veces|a little|un poco|kind of|kinda|not yet|"
-                          r"todav[íi]a no|a[úu]n no|maybe|tal vez|thinking|pensando|pienso en|wish|quisiera|"
-                          r"ojal[áa]|want to die|quiero morir)\b")
+_LEADING_DENIAL = _rx(r"^(?:no+|nope|nop|nah|naw|nel|negativo|negative|para nada)\b[\s,.!]*")
+# After a denial, an explanation that is itself a denial: asking for someone else or for information. Anything
+# else after the "no" ("nah, just tired of everything", "nope, just done with all of it") is read as an answer
+# about safety, and unclear gets the full crisis reply: the risk detector does not catch every such line.
+_ONLY_ASKING = _rx(r"^(?:i was |i'?m |im |was )?(?:just |only |solo |s[óo]lo )?(?:asking|preguntaba|preguntando|"
+                   r"pregunt[ée]|quer[íi]a (?:saber|informaci[óo]n)|estaba preguntando|necesitaba informaci[óo]n)"
+                   r"(?:\s+(?:for|about|por|para|sobre)\s+(?:a |an |my |una |un |mi |el |la |the )?[\w']+(?:\s+[\w']+)?)?$|"
+                   r"^(?:nada que ver|nada q ver|q va|qu[ée] va|tranqui|tranquilo|tranquila|todo bien)$")
 
 
 def read_direct(text: str) -> SafetyAnswer:
@@ -205,11 +208,9 @@ def read_direct(text: str) -> SafetyAnswer:
     bare = _bare(low)
     hedged = bool(_HEDGE.search(low) or _CONTRAST.search(low))
     rest = _LEADING_DENIAL.sub("", low)
-    # A denial followed by an explanation ("no, just stressed", "para nada, amo a mis hijos") is a denial; a new
-    # risk signal in the explanation is the risk detector's, which escalates again before this is read.
-    plain_denial = bool(rest != low and not hedged and not _NOT_A_PLAIN_DENIAL.search(rest)
-                        and not (_NEGATED.search(rest) or _NEGATED_ES.search(rest) or _UNSAFE.search(rest)))
-    if _DIRECT_NO.match(bare) or plain_denial or (not hedged and _DIRECT_DENIAL.search(low)):
+    explained = rest != low and rest and (_DIRECT_NO.match(_bare(rest)) or _ONLY_ASKING.match(_bare(rest))
+                                          or read(rest).kind == SAFE)
+    if _DIRECT_NO.match(bare) or (not hedged and (_DIRECT_DENIAL.search(low) or explained)):
         return SafetyAnswer(SAFE, retract=retract, need=need)
     if _DIRECT_YES.match(bare):
         return SafetyAnswer(NOT_SAFE, need=need)
