@@ -32,10 +32,9 @@ logger = get_logger(__name__)
 
 FORM = "crisis_followup_form"
 SLOT = "crisis_safety"
-# Intents the rules answer instead: a new risk signal escalates again. A message in Spanish is an answer: the
+# A new risk signal is not an answer: the escalation rule runs again. A message in Spanish is an answer: the
 # reader knows Spanish answers and the follow-up's replies have Spanish variations (the `language` slot).
 NOT_AN_ANSWER_PREFIX = RISK_INTENT_PREFIX
-NOT_AN_ANSWER: set = set()
 class ValidateCrisisFollowupForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_crisis_followup_form"
@@ -44,8 +43,7 @@ class ValidateCrisisFollowupForm(FormValidationAction):
                                     domain: DomainDict) -> Dict[Text, Any]:
         text = (tracker.latest_message or {}).get("text")
         intent = intent_of(tracker)
-        if text is None or latest_risk(tracker).get("is_risk") or intent.startswith(NOT_AN_ANSWER_PREFIX) \
-                or intent in NOT_AN_ANSWER:
+        if text is None or latest_risk(tracker).get("is_risk") or intent.startswith(NOT_AN_ANSWER_PREFIX):
             return {}
         # While asked, and when a rule brings a yes/no/"i'm safe" back into the follow-up, every word counts.
         if tracker.get_slot("requested_slot") == SLOT or tracker.active_loop_name != FORM:

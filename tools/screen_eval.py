@@ -47,7 +47,6 @@ class _Tracker:
         return self.slots.get(name)
 
 
-SPANISH_INTENT = "speak_spanish"
 
 
 def simulate(person: Dict, parses: Dict[str, Dict], buttons: bool = False) -> Tuple[Dict[str, str], Counter]:
@@ -56,6 +55,7 @@ def simulate(person: Dict, parses: Dict[str, Dict], buttons: bool = False) -> Tu
     as the re-asked question offers; otherwise it counts as "not sure" (the lower bound)."""
     from bot.core.screening.extract import UNSURE
     from actions.screening.form import read_answer
+    from bot.server.nlu.language_component import SPANISH_INTENT
 
     expected = {a["question"]: str(a["value"]) for a in person["answers"]}
     slots: Dict[str, Optional[str]] = {}
@@ -70,7 +70,7 @@ def simulate(person: Dict, parses: Dict[str, Dict], buttons: bool = False) -> Tu
         slots["requested_slot"] = slot
         parse = parses[(question, answer["text"])]
         events = read_answer(slot, _Tracker(dict(slots), parse))
-        if slot not in events and (parse.get("intent") or {}).get("name") == SPANISH_INTENT:
+        if slot not in events and (parse.get("intent") or {}).get("name") == SPANISH_INTENT:  # counted apart
             # The screen goes on in Spanish (the rule that ended it is gone): a Spanish message the form does not
             # fill is asked again, in Spanish, as below; counted apart too.
             how["Spanish, not read"] += 1

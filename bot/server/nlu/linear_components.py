@@ -156,13 +156,13 @@ class LinearResponseSelector(_LinearComponent):
         for message in messages:
             if self.model is None or not message.get(TEXT):
                 continue
-            ranking = self.model.ranking(message.get(TEXT), int(self.config["ranking_length"]))
+            # Every topic's probability, scored once: the first question's topic may sit below the ranking's cut.
+            ranking = self.model.ranking(message.get(TEXT), len(self.model.labels))
             scored = self._score_segments(message)
             first = first_asked(message.get(TEXT), ranking[0][0].split("/", 1)[-1], scored)
             if first is not None:  # two questions: the one asked first is answered first
-                key = next(label for label in self.model.labels if label.split("/", 1)[-1] == first)
-                chosen = dict(self.model.ranking(message.get(TEXT), len(self.model.labels)))[key]
-                ranking = [(key, chosen)] + [(k, p) for k, p in ranking if k != key]
+                ranking = sorted(ranking, key=lambda pair: pair[0].split("/", 1)[-1] != first)
+            ranking = ranking[:int(self.config["ranking_length"])]
             key, confidence = ranking[0]
             prediction = {
                 RESPONSE_SELECTOR_PREDICTION_KEY: {
