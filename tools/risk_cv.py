@@ -47,7 +47,7 @@ def verdicts(held: Path, others: Sequence[Path], examples: List) -> List[Dict]:
         out.append({"label": label, "rules": rules.category if rules.is_risk else None,
                     "quiet": bool(rules.set_aside or rules.mention), "score": scored.score,
                     "model_category": scored.category, "words": len(text.split()),
-                    "corroborate": rules.weak_and_not_now})
+                    "corroborate": rules.weak_and_not_now, "needs_corroboration": rules.needs_corroboration})
     return out
 
 
@@ -57,17 +57,19 @@ def corroboration() -> Dict[str, float]:
 
     pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
     step = next(c for c in pipeline if c["name"].endswith("RiskSignalDetector"))
-    return {"below": float(step.get("corroborate_below", 0.0)), "min_words": int(step.get("corroborate_min_words", 12))}
+    return {"below": float(step.get("corroborate_below", 0.0)), "now_below": float(step.get("corroborate_now_below", 0.0)),
+            "min_words": int(step.get("corroborate_min_words", 12))}
 
 
 def figures(rows: List[Dict], escalate: float, check: float, category_from: str,
             corroborate: Optional[Dict[str, float]] = None) -> Dict[str, float]:
     risky = [r for r in rows if r["label"] != NONE]
     safe = [r for r in rows if r["label"] == NONE]
-    corroborate = corroborate or {"below": 0.0, "min_words": 0}
+    corroborate = corroborate or {"below": 0.0, "now_below": 0.0, "min_words": 0}
     caught = outright = right = alarms = 0
     for r in rows:
-        if (r.get("corroborate") and r["score"] < corroborate["below"]
+        below = corroborate["below"] if r.get("corroborate") else corroborate.get("now_below", 0.0)
+        if (r["rules"] and r.get("needs_corroboration") and r["score"] < below
                 and r.get("words", 0) >= corroborate["min_words"]):
             verdict, category = None, None  # the rules' lone hit, contradicted by the model (risk_component.py)
         elif r["rules"]:
@@ -105,8 +107,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     counts = Counter(r["label"] != NONE for r in rows)
     print(f"leave-one-writer-out over {len(writers)} writers: {counts[True]} risky, {counts[False]} ordinary messages")
     settings = corroboration()
-    print(f"rules' lone hits set aside below a model score of {settings['below']} in messages of "
-          f"{settings['min_words']} words or more (config.yml)")
+    print(f"rules' lone hits set aside below a model score of {settings['below']} (said to happen now: "
+          f"{settings['now_below']}) in messages of {settings['min_words']} words or more (config.yml)")
     print(f"{'escalate':>8}{'check':>7}{'recall':>8}{'outright':>9}{'false al.':>10}{'cat(rules)':>11}{'cat(model)':>11}")
     for escalate in args.escalate:
         for check in args.check:

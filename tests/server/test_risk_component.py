@@ -198,7 +198,7 @@ def test_danger_now_or_another_danger_still_escalates_in_the_screen(component, q
 @pytest.fixture(scope="module")
 def corroborating(detector):
     return RiskSignalDetector(detector, model_escalate=0.9, model_check=0.75, corroborate_below=0.1,
-                              corroborate_min_words=12)
+                              corroborate_min_words=12, corroborate_now_below=0.01)
 
 
 LONG_HISTORY = ("My husband's friend from AA died last week of an overdose, and my husband is sad but steady. "
@@ -214,13 +214,14 @@ def test_a_lone_weak_rule_hit_that_the_model_reads_as_ordinary_is_set_aside(corr
 @pytest.mark.parametrize("text,score", [
     (LONG_HISTORY, 0.2),  # the model is not sure it is ordinary
     ("my friend overdosed. idk what to do", 0.01),  # too short for the model's reading to count
-    # Happening now: never left to the model (it scored this 0.02; the gate set, tests/risk/corpus.yml).
+    # Happening now: left to the model only when it is near certain (under 0.01); it scored this 0.02-0.03 (the gate
+    # set, tests/risk/corpus.yml).
     ("the dts are starting i can feel it, last time i ended up in the icu", 0.02),
     # Per sentence: the hit's sentence says no time, another says tomorrow: the message's "now" holds (the model
     # scored it 0.07; reading "now" only in the hit's sentence would have set it aside).
     ("tomorrow is the anniversary of my son's overdose. i plan to join him. i still have his leftover pills", 0.07),
     # A suicide rule is never set aside, whatever the model says.
-    ("I keep thinking about suicide lately and I have the pills in the drawer, anyway what time is group", 0.01),
+    ("I keep thinking about suicide lately and I have the pills in the drawer, anyway what time is group", 0.001),
 ])
 def test_the_rules_still_escalate_when_the_model_does_not_plainly_contradict_them(corroborating, text, score):
     parsed = parse_with_model(corroborating, text, score)
@@ -243,3 +244,15 @@ def test_a_weak_hit_told_as_history_is_set_aside_though_another_sentence_is_in_t
 def test_no_model_score_never_sets_a_rule_aside(corroborating):
     parsed = parse(corroborating, LONG_HISTORY)
     assert parsed["risk"]["is_risk"] is True
+
+
+def test_a_weak_hit_said_to_happen_now_is_set_aside_only_when_the_model_is_near_certain(corroborating):
+    """The detector's "now" is any present-tense marker: "safe now", "I'm writing". Where the model reads such a
+    message as ordinary with near certainty (under corroborate_now_below), the weak rule's lone hit is set aside:
+    false alarms 16.2% -> 14.7% on leave-writers-out folds, no crisis lost (session 11, config.yml)."""
+    text = ("I'm writing a novel where a character relapses and overdoses. Would a counselor be willing to answer "
+            "some research questions?")
+    parsed = parse_with_model(corroborating, text, 0.005, intent="faq")
+    assert parsed["risk"]["is_risk"] is False and parsed["risk"]["uncorroborated"] == ["overdose.word"]
+    assert parsed["intent"]["name"] == "faq"
+    assert parse_with_model(corroborating, text, 0.03)["risk"]["is_risk"] is True

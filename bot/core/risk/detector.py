@@ -228,7 +228,7 @@ class Verdict:
     # The same reading over the sentences of the hits only: "my ex used to hit me. I'm sharing my story tonight"
     # is "now" as a message and "history" where the hit is. Read by the corroboration of weak rules.
     hit_timing: Optional[str] = None
-    # Every rule that fired is one whose lone hits the learned model must not contradict (rules.yml `corroborate`).
+    # Every rule that fired is one whose lone hits the learned model may contradict (rules.yml `corroborate`).
     needs_corroboration: bool = False
 
     @property

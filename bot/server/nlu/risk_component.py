@@ -13,9 +13,9 @@ It sits after DIET, the ResponseSelector and the FallbackClassifier so nothing c
 - while the screen asks a question about history (seizures when stopping, home safety, ...), a reading of the
   category that question asks about, told as history and not as happening now, is an answer: intent `inform`,
   `risk.screen_history` says what was set aside (bot/core/risk/screen_context.py decides; Rasa passes the tracker);
-- a message of many words on which only rules marked `corroborate` fired (rules.yml), that says nothing is
-  happening now, and that the learned model reads as plainly ordinary (below `corroborate_below`) is not
-  escalated: `risk.uncorroborated` names the rules;
+- a message of many words on which only rules marked `corroborate` fired (rules.yml) and that the learned model
+  reads as plainly ordinary is not escalated: below `corroborate_below` when it says nothing is happening now, below
+  the far lower `corroborate_now_below` when it does; `risk.uncorroborated` names the rules;
 - every parse carries a `risk` entry (the verdict) that actions read from `tracker.latest_message`, and a
   risk message carries the entities risk_category, risk_urgency and risk_subject, which fill the slots
   that `utter_crisis` is rendered with by the Rasa server itself.
@@ -89,7 +89,7 @@ class RiskSignalDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"classifier_threshold": 0.7, "model_escalate": 0.8, "model_check": 0.5,
-                "corroborate_below": 0.0, "corroborate_min_words": 12}
+                "corroborate_below": 0.0, "corroborate_now_below": 0.0, "corroborate_min_words": 12}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -101,14 +101,16 @@ class RiskSignalDetector(GraphComponent):
                execution_context: ExecutionContext) -> "RiskSignalDetector":
         return cls(default_detector(), config.get("classifier_threshold", 0.7), config.get("model_escalate", 0.8),
                    config.get("model_check", 0.5), config.get("corroborate_below", 0.0),
-                   config.get("corroborate_min_words", 12))
+                   config.get("corroborate_min_words", 12), config.get("corroborate_now_below", 0.0))
 
     def __init__(self, detector: RiskDetector, classifier_threshold: float = 0.7, model_escalate: float = 0.8,
-                 model_check: float = 0.5, corroborate_below: float = 0.0, corroborate_min_words: int = 12) -> None:
+                 model_check: float = 0.5, corroborate_below: float = 0.0, corroborate_min_words: int = 12,
+                 corroborate_now_below: float = 0.0) -> None:
         self.detector = detector
         self.classifier_threshold = classifier_threshold
         self.model_escalate, self.model_check = model_escalate, model_check
         self.corroborate_below, self.corroborate_min_words = corroborate_below, corroborate_min_words
+        self.corroborate_now_below = corroborate_now_below
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -172,14 +174,17 @@ class RiskSignalDetector(GraphComponent):
             self._set_entities(message, risk, len(text))
 
     def _contradicted(self, verdict: Any, scored: Dict[str, Any], text: str) -> bool:
-        """Only rules marked `corroborate` fired, on a message long enough for the model to read in context, whose
-        sentences with the hits say nothing is happening now (Verdict.weak_and_not_now), and the model scored it
-        below `corroborate_below`: the rules' lone hit is set aside. A missing score never sets anything aside.
-        "Now" (a recent or imminent marker, "i'm shaking") in the hit's sentence always escalates: "the dts are
-        starting i can feel it, last time i ended up in the icu" scored 0.02."""
+        """Only rules marked `corroborate` fired, on a message long enough for the model to read in context, and the
+        model scored it below `corroborate_below` where the hits' sentences say nothing is happening now
+        (Verdict.weak_and_not_now), or below `corroborate_now_below` where they do: the rules' lone hit is set aside.
+        A missing score never sets anything aside. The "now" bar is far lower because the detector's "now" is any
+        present-tense marker ("safe now", "today"), and a real crisis told in the present sits close to it: "the
+        dts are starting i can feel it, last time i ended up in the icu" scored 0.03."""
         score = scored.get("score")
-        return (verdict.weak_and_not_now and score is not None
-                and float(score) < self.corroborate_below and len(text.split()) >= self.corroborate_min_words)
+        if not (verdict.is_risk and verdict.needs_corroboration) or score is None:
+            return False
+        below = self.corroborate_below if verdict.weak_and_not_now else self.corroborate_now_below
+        return float(score) < below and len(text.split()) >= self.corroborate_min_words
 
     def _category(self, rules_category: str, scored: Dict[str, Any]) -> str:
         """Where the rules and a sure model both see a risk, the model names it: on leave-one-writer-out
