@@ -2,7 +2,8 @@
 
 Each set was written by a helper who never saw the training data. Reported per topic: how often the bot gave
 that topic's answer; for out-of-scope questions, how often it said it cannot help (out_of_scope, the
-fallback's "I didn't understand", or the short Spanish reply) instead of a confident wrong answer; for messages
+fallback's "I didn't understand", the short Spanish reply, or its own reply to a greeting, thanks, a goodbye, "are
+you a person?" or a request for a person) instead of a confident wrong answer; for messages
 with two questions, how often the second topic was found too; and any question that raised a crisis reply (a false alarm).
 Only figures are printed, never the messages: a blind set that informed a change is development data.
 """
@@ -26,6 +27,10 @@ OUT_OF_SCOPE_TARGET = 0.90
 # Not an answer to any topic: the out-of-scope answer, the fallback, and the short Spanish reply (the clinic's number
 # and 988's Spanish option) that a Spanish message gets when the classifier is not sure of a topic.
 NOT_ANSWERED = {"out_of_scope", "nlu_fallback", "speak_spanish"}
+# What the bot says to a greeting, thanks, a goodbye, "are you a person?" or "I want to talk to someone" is its own
+# reply to that (domain.yml), not an FAQ answer: an out-of-scope message answered that way is recognised, and the
+# report says how many were (blind writers file "hi" and "thanks!!" under out of scope).
+OWN_REPLY = {"greet", "goodbye", "thank", "bot_challenge", "human_handoff"}
 BLIND_SETS = sorted((ROOT / "tests" / "faq").glob("blind*.yml"))
 
 
@@ -68,8 +73,10 @@ def score(questions: List[dict], parses: List[Dict]) -> Dict[str, object]:
         expected, got = item["topic"], answered_topic(parse)
         counts = per_topic.setdefault(expected, Counter())
         counts["total"] += 1
-        right = got in NOT_ANSWERED if expected == "out_of_scope" else got == expected
+        right = got in NOT_ANSWERED | OWN_REPLY if expected == "out_of_scope" else got == expected
         counts["right"] += right
+        if expected == "out_of_scope" and got in OWN_REPLY:
+            counts["own reply"] += 1
         if not right:
             confusions[(expected, got)] += 1
         alarms += escalates(parse)
@@ -98,7 +105,8 @@ def report(path: Path, result: Dict[str, object]) -> bool:
     oos_acc = oos["right"] / oos["total"] if oos["total"] else 1.0
     print(f"right topic {faq_acc:.1%} (target {FAQ_TARGET:.0%}: {'met' if faq_acc >= FAQ_TARGET else 'NOT met'}); "
           f"out of scope recognised {oos_acc:.1%} (target {OUT_OF_SCOPE_TARGET:.0%}: "
-          f"{'met' if oos_acc >= OUT_OF_SCOPE_TARGET else 'NOT met'})")
+          f"{'met' if oos_acc >= OUT_OF_SCOPE_TARGET else 'NOT met'}; {oos['own reply']} of them a greeting, thanks, "
+          f"goodbye, 'are you a person' or handoff given its own reply)")
     second: Counter = result["second"]  # type: ignore[assignment]
     if second["total"]:
         print(f"both questions answered in {second['found']} of {second['total']} two-question messages "

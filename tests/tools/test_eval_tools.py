@@ -67,3 +67,11 @@ def test_a_spanish_question_answered_by_the_gate_counts_as_its_topic():
     # For an out-of-scope question the short Spanish reply is not a wrong answer.
     assert faq_eval.score([{"text": "¿quién ganó el partido?", "topic": "out_of_scope"}],
                           [short])["per_topic"]["out_of_scope"] == Counter(total=1, right=1)
+
+
+def test_an_out_of_scope_greeting_given_the_greeting_reply_is_recognised_and_counted_apart():
+    greeting = {"intent": {"name": "greet"}, "entities": []}
+    wrong = faq_parse("location")
+    result = faq_eval.score([{"text": "hi", "topic": "out_of_scope"},
+                             {"text": "where do I leave a review", "topic": "out_of_scope"}], [greeting, wrong])
+    assert result["per_topic"]["out_of_scope"] == Counter(total=2, right=1, **{"own reply": 1})
