@@ -30,7 +30,8 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
                                 "fresh6.yml", "blind17.yml", "blind18a.yml", "blind18b.yml", "blind18c.yml",
                                 "blind19a.yml", "blind19b.yml", "blind19c.yml", "blind20a.yml", "blind20b.yml",
                                 "blind20c.yml", "blind21a.yml", "blind22a.yml", "blind22b.yml", "blind23a.yml",
-                                "blind23b.yml", "blind24a.yml", "blind24b.yml"))
+                                "blind23b.yml", "blind24a.yml", "blind24b.yml", "blind25a.yml",
+                                "blind25b.yml"))
 # Sets nobody has tuned on yet: only their figures are printed, never their messages, so they stay unseen
 # by whoever changes the rules next (a round tunes on the newest of them and writes a new one first).
 # blind17.yml was written for issue 17 by a helper who saw neither the rules, the corpus (data/risk) nor the
@@ -44,9 +45,11 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
 # methadone; 23b: older adults, chronic pain, people out of jail, shelters, terse SMS and voice-to-text), unseen
 # until their one scoring at the end of that session; development data since. blind24a-b were written at the start of
 # session 11 by two more helpers (24a: family members' long messages about a relative; 24b: older adults, veterans,
-# rural people and sober-house residents writing about themselves, terse SMS and voice-to-text), unseen until their
-# one scoring at the end of that session.
-BLIND_SETS = {"fresh6.yml", "blind24a.yml", "blind24b.yml"}
+# rural people and sober-house residents writing about themselves, terse SMS and voice-to-text), scored once at the
+# end of that session: development data since. blind25a-b were written during session 11 for the next round (25a: replies
+# in the middle of a chat, the risk after or inside program talk; 25b: teenagers and young adults, texting slang and
+# algospeak, and parents of teens): unseen and unscored.
+BLIND_SETS = {"fresh6.yml", "blind25a.yml", "blind25b.yml"}
 RECALL_TARGET = 1.0
 FALSE_POSITIVE_LIMIT = 0.03
 
