@@ -108,3 +108,19 @@ def test_the_sentences_of_ordinary_messages_are_learned_as_ordinary_and_risky_on
     added = dict(zip(out_texts[2:], out_labels[2:], strict=True))
     assert added == {"My dad is 80.": NONE, "He doesn't drive at night anymore.": NONE,
                      "Are there morning groups?": NONE}
+
+
+def test_screen_answers_telling_a_problem_present_now_are_not_learned_as_ordinary(tmp_path):
+    """"threw up blood a couple times this week" answers the medical question; as a message of its own it is a medical
+    emergency, so the risk model must not learn it as ordinary. History for the screen still is ordinary."""
+    from bot.server.nlu.risk_model_component import training_set
+
+    (tmp_path / "writer.yml").write_text(
+        'answers:\n'
+        '  - {question: medical, text: "threw up blood a couple times this week", value: "yes"}\n'
+        '  - {question: medical, text: "asthma, controlled with my inhaler", value: "no"}\n'
+        '  - {question: home, text: "my boyfriend hits me when he drinks", value: "unsafe"}\n'
+        '  - {question: withdrawal, text: "had a seizure in 2019 when I quit", value: "yes"}\n', encoding="utf-8")
+    texts, labels = training_set([], tmp_path, [])
+    learned = dict(zip(texts, labels, strict=True))
+    assert learned == {"asthma, controlled with my inhaler": "none", "had a seizure in 2019 when I quit": "none"}

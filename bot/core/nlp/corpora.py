@@ -3,7 +3,8 @@
 data/screening_answers/ holds answers to the screen's questions, written by independent writers for the
 answer models (bot/core/screening/answer_model.py). They are ordinary messages too: the intent classifier
 learns them as `inform` (an answer, not an FAQ question) and the risk model as `none` (history told for the
-screen is not a crisis). Their content is part of each component's fingerprint, so changing them retrains.
+screen is not a crisis), all but those telling a problem present now (PRESENT_PROBLEM). Their content is part of
+each component's fingerprint, so changing them retrains.
 """
 from __future__ import annotations
 
@@ -36,6 +37,23 @@ def answer_texts(folder: Optional[Path]) -> List[str]:
     for path in answer_files(folder):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         texts += [str(item["text"]) for item in data.get("answers") or [] if item.get("text")]
+    return texts
+
+
+# Answers that tell a problem present now: "threw up blood a couple times this week" answers the medical question,
+# and as a message of its own it is a medical emergency. The risk model must not learn them as ordinary; the screen
+# reads them with the question (bot/core/risk/screen_context.py), and the intent classifier still learns them as
+# answers (answer_texts).
+PRESENT_PROBLEM = {"medical": "yes", "mental_health": "yes", "home": "unsafe"}
+
+
+def ordinary_answer_texts(folder: Optional[Path]) -> List[str]:
+    """The answers the risk model learns as ordinary: all but those telling a problem present now (PRESENT_PROBLEM)."""
+    texts: List[str] = []
+    for path in answer_files(folder):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        texts += [str(item["text"]) for item in data.get("answers") or [] if item.get("text")
+                  and PRESENT_PROBLEM.get(str(item.get("question"))) != str(item.get("value")).strip()]
     return texts
 
 

@@ -34,8 +34,9 @@ REVIEWED = ROOT / "data" / "reviewed" / "risk"
 
 
 # How training_set builds the examples: a new value retrains the model when only this code changed (the corpus
-# fingerprint would not see it). 2: the sentences of ordinary messages added as ordinary (session 10).
-TRAINING_SET_VERSION = "2"
+# fingerprint would not see it). 2: the sentences of ordinary messages added as ordinary (session 10). 3: screen
+# answers telling a problem present now left out of the ordinary examples (session 11, corpora.PRESENT_PROBLEM).
+TRAINING_SET_VERSION = "3"
 
 
 def corpus_files(config: Dict[Text, Any]) -> List[Path]:
@@ -47,7 +48,8 @@ def corpus_files(config: Dict[Text, Any]) -> List[Path]:
 
 def training_set(corpus: List[Path], answers: Optional[Path], intent_examples: List[Message]) -> Tuple[List[str], List[str]]:
     """What the model learns from: the risk corpus, the NLU examples (risk_* intents as their category, every
-    other intent as `none`) and the screen's answers (history told for the screen: `none`), with the sentences of
+    other intent as `none`) and the screen's answers (history told for the screen: `none`; not those telling a
+    medical, mental-health or home problem present now, corpora.PRESENT_PROBLEM), with the sentences of
     every ordinary message as ordinary examples too (model.with_ordinary_sentences)."""
     texts, labels = load_corpus(corpus)
     for example in intent_examples:
@@ -57,7 +59,7 @@ def training_set(corpus: List[Path], answers: Optional[Path], intent_examples: L
         if label in LABELS and example.get(TEXT):
             texts.append(example.get(TEXT))
             labels.append(label)
-    answers_texts = corpora.answer_texts(answers)
+    answers_texts = corpora.ordinary_answer_texts(answers)
     return with_ordinary_sentences(texts + answers_texts, labels + [NONE] * len(answers_texts))
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
