@@ -47,8 +47,6 @@ class _Tracker:
         return self.slots.get(name)
 
 
-
-
 def simulate(person: Dict, parses: Dict[str, Dict], buttons: bool = False) -> Tuple[Dict[str, str], Counter]:
     """The values the form stores for one person, and how each answer was read. `buttons`: a question asked
     again (after a "no" to a confirmation, or words the bot could not read) is answered with its button,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import yaml
 
@@ -32,12 +32,14 @@ def answer_files(folder: Optional[Path]) -> List[Path]:
     return sorted(folder.glob("*.yml")) + sorted(REVIEWED.glob("*.yml")) if folder else []
 
 
-def answer_texts(folder: Optional[Path]) -> List[str]:
-    texts: List[str] = []
+def _answers(folder: Optional[Path]) -> Iterator[Dict[str, Any]]:
     for path in answer_files(folder):
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        texts += [str(item["text"]) for item in data.get("answers") or [] if item.get("text")]
-    return texts
+        yield from (item for item in data.get("answers") or [] if item.get("text"))
+
+
+def answer_texts(folder: Optional[Path]) -> List[str]:
+    return [str(item["text"]) for item in _answers(folder)]
 
 
 # Answers that tell a problem present now: "threw up blood a couple times this week" answers the medical question,
@@ -49,12 +51,8 @@ PRESENT_PROBLEM = {"medical": "yes", "mental_health": "yes", "home": "unsafe"}
 
 def ordinary_answer_texts(folder: Optional[Path]) -> List[str]:
     """The answers the risk model learns as ordinary: all but those telling a problem present now (PRESENT_PROBLEM)."""
-    texts: List[str] = []
-    for path in answer_files(folder):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        texts += [str(item["text"]) for item in data.get("answers") or [] if item.get("text")
-                  and PRESENT_PROBLEM.get(str(item.get("question"))) != str(item.get("value")).strip()]
-    return texts
+    return [str(item["text"]) for item in _answers(folder)
+            if PRESENT_PROBLEM.get(str(item.get("question"))) != str(item.get("value")).strip()]
 
 
 def fingerprint(folder: Optional[Path]) -> str:
