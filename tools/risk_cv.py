@@ -104,8 +104,8 @@ def figures(rows: List[Dict], escalate: float, check: float, category_from: str,
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--escalate", nargs="+", type=float, default=[0.95, 0.9, 0.85, 0.8])
-    parser.add_argument("--check", nargs="+", type=float, default=[0.85, 0.75, 0.65, 0.5])
+    parser.add_argument("--escalate", nargs="+", type=float, default=[0.9, 0.8, 0.7, 0.6])
+    parser.add_argument("--check", nargs="+", type=float, default=[0.6, 0.45, 0.35, 0.25])
     parser.add_argument("--groups", type=int, default=0,
                         help="hold out writers in this many folds instead of one writer at a time (faster)")
     parser.add_argument("--dump", type=Path, default=None,

@@ -9,7 +9,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.server.nlu.risk_model_component import RISK_MODEL_KEY, RiskModelScorer, corpus_files
-from bot.core.risk.model import RiskModel, load_corpus, sentences, subject_of
+from bot.core.risk.model import RiskModel, load_corpus, log_count_ratios, sentences, subject_of
 from bot.core.settings import ROOT
 
 RISKY = ["i want to end my life tonight", "i have the pills saved up for friday", "nobody will miss me when im gone",
@@ -43,6 +43,34 @@ def test_save_and_load_give_the_same_scores(model, tmp_path):
     model.save(tmp_path)
     again = RiskModel.load(tmp_path)
     assert again.score("nobody will miss me").score == pytest.approx(model.score("nobody will miss me").score)
+
+
+def test_ngrams_weigh_by_how_much_more_often_they_come_in_risky_messages():
+    from scipy.sparse import csr_matrix
+    import numpy as np
+
+    # columns: a word only risky messages hold, one both hold as often, one only ordinary messages hold
+    features = csr_matrix(np.array([[0.5, 0.5, 0.0], [0.7, 0.7, 0.0], [0.0, 0.6, 0.6], [0.0, 0.4, 0.8]]))
+    ratios = log_count_ratios(features, np.array([True, True, False, False]))
+    assert ratios[0] > 0 > ratios[2] and ratios[1] == pytest.approx(0.0)
+
+
+def test_the_weighted_score_model_scores_plain_features_like_the_one_trained(model):
+    # The weights were folded into the saved model (RiskModel.fit): its scores must be the scaled model's.
+    from scipy.sparse import hstack
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    texts, risky = RISKY + ORDINARY, np.array([True] * len(RISKY) + [False] * len(ORDINARY))
+    features = hstack([model.words.transform(texts), model.chars.transform(texts)]).tocsr()
+    ratios = log_count_ratios(features, risky)
+    scaled = LogisticRegression(C=8.0, class_weight="balanced", max_iter=3000, random_state=7, solver="lbfgs")
+    scaled.fit(features.multiply(ratios).tocsr(), risky)
+    message = "i have the pills saved up for friday"
+    expected = scaled.predict_proba(hstack([model.words.transform([message]),
+                                            model.chars.transform([message])]).multiply(ratios).tocsr())[0, 1]
+    assert model.score(message).score == pytest.approx(expected, abs=1e-6)
+    assert model.score(message).score > 0.5 > model.score("do you take medicaid").score
 
 
 def test_the_subject_is_someone_else_only_when_the_writer_is_not_at_risk():

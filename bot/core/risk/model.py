@@ -17,7 +17,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import joblib
 import numpy as np
 import yaml
-from scipy.sparse import hstack
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -90,6 +90,22 @@ def load_corpus(paths: Iterable[Path]) -> Tuple[List[str], List[str]]:
     return texts, labels
 
 
+def log_count_ratios(features: csr_matrix, positive: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """How much more often each n-gram occurs in risky than in ordinary messages, as a log ratio (Wang and Manning's
+    NB weighting, 2012). The yes/no score model learns on features scaled by it: an n-gram that tells the two
+    apart costs less of the regularisation to use, one found as often in both ("overdose" in a question about
+    naloxone and in a crisis) costs more. On four leave-writers-out folds of data/risk (24 writers, 6,033 risky and
+    7,360 ordinary messages), at the same recall and outright escalations (thresholds chosen again for each), false
+    alarms 15.0% -> 14.1% at 95.0% recall, 16.9% -> 15.6% at 95.9% and 20.7% -> 18.4% at 97.0%, with one crisis
+    set aside by the corroboration where there were two (README, "Session 12"). The category model is unchanged:
+    it names the risk, it does not decide one."""
+    present = features.copy()
+    present.data[:] = 1.0
+    p = alpha + np.asarray(present[positive].sum(axis=0)).ravel()
+    q = alpha + np.asarray(present[~positive].sum(axis=0)).ravel()
+    return np.log((p / p.sum()) / (q / q.sum()))
+
+
 class RiskModel:
     """Two linear models over the same features: risk or not (the score), and which category (the label).
 
@@ -117,8 +133,13 @@ class RiskModel:
         classifier = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=seed,
                                         solver="lbfgs")
         classifier.fit(features, list(labels))
+        risky = np.array([label != NONE for label in labels])
+        ratios = log_count_ratios(features, risky)
         binary = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=seed, solver="lbfgs")
-        binary.fit(features, [label != NONE for label in labels])
+        binary.fit(features.multiply(ratios).tocsr(), risky)
+        # Scaling feature j by r_j and learning w_j is the same linear function as learning w_j * r_j on the plain
+        # features: folded in, the saved model scores plain features like any logistic regression.
+        binary.coef_ = binary.coef_ * ratios
         return cls(words, chars, classifier, binary)
 
     def score(self, text: str) -> ModelVerdict:
