@@ -164,6 +164,7 @@ def test_urgency(detector, text, expected):
     pytest.param("i overdid it at the gym lol", id="idiom-overdid"),
     pytest.param("how do i cut back on drinking without detox", id="idiom-cut-back"),
     pytest.param("my phones about to die, call me later", id="idiom-phone-dying"),
+    pytest.param("Which T stop is closest to you? Red Line?", id="red-line-the-subway"),
 ])
 def test_idioms_do_not_fire(detector, text):
     verdict = detector.detect(text)
@@ -196,6 +197,16 @@ def test_negations_do_not_fire(detector, text):
 ])
 def test_negation_does_not_hide_a_disclosure(detector, text, expected):
     check(detector.detect(text), expected)
+
+
+@pytest.mark.parametrize("text", [
+    "there's a red line going up my arm from where i shoot",
+    "red streaks on my leg near the abscess and chills",
+    "the red lines are spreading toward his shoulder",
+])
+def test_red_streaks_from_a_wound_are_a_medical_emergency(detector, text):
+    verdict = detector.detect(text)
+    assert verdict.is_risk and verdict.category == "medical_emergency", verdict.as_dict()
 
 
 @pytest.mark.parametrize("text", [
