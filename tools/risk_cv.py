@@ -68,7 +68,8 @@ def corroboration() -> Dict[str, float]:
     pipeline = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
     step = next(c for c in pipeline if c["name"].endswith("RiskSignalDetector"))
     return {"below": float(step.get("corroborate_below", 0.0)), "now_below": float(step.get("corroborate_now_below", 0.0)),
-            "min_words": int(step.get("corroborate_min_words", 12))}
+            "min_words": int(step.get("corroborate_min_words", 12)),
+            "overrule": float(step.get("model_overrules_set_aside", 2.0))}
 
 
 def figures(rows: List[Dict], escalate: float, check: float, category_from: str,
@@ -79,6 +80,7 @@ def figures(rows: List[Dict], escalate: float, check: float, category_from: str,
     caught = outright = right = alarms = 0
     for r in rows:
         below = corroborate["below"] if r.get("corroborate") else corroborate.get("now_below", 0.0)
+        heard = not r["quiet"] or r["score"] >= corroborate.get("overrule", 2.0)  # the rules' set-aside, overruled
         if (r["rules"] and r.get("needs_corroboration") and r["score"] < below
                 and r.get("words", 0) >= corroborate["min_words"]):
             verdict, category = None, None  # the rules' lone hit, contradicted by the model (risk_component.py)
@@ -86,9 +88,9 @@ def figures(rows: List[Dict], escalate: float, check: float, category_from: str,
             verdict, category = "escalate", r["rules"]
             if category_from == "model" and r["score"] >= escalate:
                 category = r["model_category"]
-        elif not r["quiet"] and r["score"] >= escalate:
+        elif heard and r["score"] >= escalate:
             verdict, category = "escalate", r["model_category"]
-        elif not r["quiet"] and r["score"] >= check:
+        elif heard and r["score"] >= check:
             verdict, category = "check", r["model_category"]
         else:
             verdict, category = None, None

@@ -120,6 +120,31 @@ def test_the_rules_override_the_model_for_idioms_and_the_past(with_model):
         assert not parsed["risk"]["is_risk"], text
 
 
+@pytest.fixture(scope="module")
+def heard_when_sure(detector):
+    return RiskSignalDetector(detector, model_escalate=0.7, model_check=0.35, model_overrules_set_aside=0.95)
+
+
+@pytest.mark.parametrize("text, category, reason", [
+    ("not suicidal. but I have a razor blade out and I'm about to cut. need help not to", "self_harm", "negated"),
+    ("narcan did nothing. hes still not breathing right. were in the stairwell", "overdose", "negated"),
+    ("he says he'll kill me if I leave. still living with him", "abuse", "idiom"),
+])
+def test_a_phrase_set_aside_does_not_silence_a_crisis_the_model_is_sure_of(heard_when_sure, text, category, reason):
+    assert reason in heard_when_sure.detector.detect(text).set_aside  # the rules alone let it pass
+    parsed = parse_with_model(heard_when_sure, text, 0.99, category=category)
+    assert parsed["intent"]["name"] == f"risk_{category}" and parsed["risk"]["source"] == "model"
+    assert set(parsed["risk"]["model_overruled"]) == {reason}
+    assert entity_values(parsed)["risk_urgency"] == "urgent"
+
+
+def test_below_the_overrule_bar_the_rules_set_aside_still_wins(heard_when_sure):
+    for text in ("my boss is gonna kill me if im late", "i'm not suicidal, just really stressed about money",
+                 "do you help people who had suicidal thoughts"):
+        parsed = parse_with_model(heard_when_sure, text, 0.9, category="suicide")
+        assert not parsed["risk"]["is_risk"] and parsed["intent"]["name"] == "faq", text
+
+
 def test_the_model_names_someone_else_at_risk(with_model):
     parsed = parse_with_model(with_model, "my son gave his xbox away and said he wont need it after friday", 0.95)
     assert entity_values(parsed)["risk_subject"] == "other"

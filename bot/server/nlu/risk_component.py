@@ -8,8 +8,9 @@ It sits after DIET, the ResponseSelector and the FallbackClassifier so nothing c
   is used (a statistical guess alone must not put a crisis card on "do you punish relapses?");
 - neither fired: the learned risk model (bot/server/nlu/risk_model_component.py, `risk_model` in the parse) escalates
   at `model_escalate` with its own category, and from `model_check` asks directly (intent `risk_check`, urgency
-  "check": the ask-directly tier); never where the rules read the words as an idiom, a negation, a resolved
-  past event or a question about the program: the rules are the overrides;
+  "check": the ask-directly tier); not where the rules read the words as an idiom, a negation, a resolved
+  past event or a question about the program (the rules are the overrides), unless the model is all but certain
+  (`model_overrules_set_aside`): one phrase set aside must not silence a crisis told beside it;
 - while the screen asks a question about history (seizures when stopping, home safety, ...), a reading of the
   category that question asks about, told as history and not as happening now, is an answer: intent `inform`,
   `risk.screen_history` says what was set aside (bot/core/risk/screen_context.py decides; Rasa passes the tracker);
@@ -89,7 +90,8 @@ class RiskSignalDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"classifier_threshold": 0.7, "model_escalate": 0.8, "model_check": 0.5,
-                "corroborate_below": 0.0, "corroborate_now_below": 0.0, "corroborate_min_words": 12}
+                "corroborate_below": 0.0, "corroborate_now_below": 0.0, "corroborate_min_words": 12,
+                "model_overrules_set_aside": 2.0}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -101,16 +103,18 @@ class RiskSignalDetector(GraphComponent):
                execution_context: ExecutionContext) -> "RiskSignalDetector":
         return cls(default_detector(), config.get("classifier_threshold", 0.7), config.get("model_escalate", 0.8),
                    config.get("model_check", 0.5), config.get("corroborate_below", 0.0),
-                   config.get("corroborate_min_words", 12), config.get("corroborate_now_below", 0.0))
+                   config.get("corroborate_min_words", 12), config.get("corroborate_now_below", 0.0),
+                   config.get("model_overrules_set_aside", 2.0))
 
     def __init__(self, detector: RiskDetector, classifier_threshold: float = 0.7, model_escalate: float = 0.8,
                  model_check: float = 0.5, corroborate_below: float = 0.0, corroborate_min_words: int = 12,
-                 corroborate_now_below: float = 0.0) -> None:
+                 corroborate_now_below: float = 0.0, model_overrules_set_aside: float = 2.0) -> None:
         self.detector = detector
         self.classifier_threshold = classifier_threshold
         self.model_escalate, self.model_check = model_escalate, model_check
         self.corroborate_below, self.corroborate_min_words = corroborate_below, corroborate_min_words
         self.corroborate_now_below = corroborate_now_below
+        self.model_overrules_set_aside = model_overrules_set_aside
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -160,8 +164,10 @@ class RiskSignalDetector(GraphComponent):
                 category = str(intent[INTENT_NAME_KEY])[len(RISK_INTENT_PREFIX):]
                 risk.update(is_risk=True, category=category, urgency="urgent", subject=None,
                             source="classifier")
-        if not risk["is_risk"] and not quiet and has_content(text):
+        if not risk["is_risk"] and has_content(text) and (not quiet or self._overrules(verdict, message)):
             self._apply_model(message, risk, ranking)
+            if quiet and risk["is_risk"]:
+                risk["model_overruled"] = sorted(set(verdict.set_aside)) or ["program_question"]
         if risk["is_risk"] and is_asked_history(question, [risk["category"], *(risk.get("also") or [])],
                                                 verdict.timing):
             risk.update(is_risk=False, screen_history={"question": question, "category": risk["category"],
@@ -185,6 +191,17 @@ class RiskSignalDetector(GraphComponent):
             return False
         below = self.corroborate_below if verdict.weak_and_not_now else self.corroborate_now_below
         return float(score) < below and len(text.split()) >= self.corroborate_min_words
+
+    def _overrules(self, verdict: Any, message: Message) -> bool:
+        """The rules read a phrase as harmless here (a negation, an idiom, the past, a program question) and the
+        learned model is all but certain the message is a crisis: the model is heard. One phrase set aside used to
+        silence the whole message: "not suicidal. but I have a razor blade out and I'm about to cut" (the negation
+        of suicide), "narcan did nothing. hes still not breathing right" ("not" before "breathing"), "he'll kill me
+        if I leave. still living with him" (an idiom's words) all scored 1.0 and got no crisis reply. A lone weak
+        hit the model contradicted (`_contradicted`) is never overruled: there the model said "ordinary"."""
+        scored = message.get(RISK_MODEL_KEY) or {}
+        return (bool(verdict.set_aside or verdict.mention) and not verdict.is_risk
+                and float(scored.get("score") or 0.0) >= self.model_overrules_set_aside)
 
     def _category(self, rules_category: str, scored: Dict[str, Any]) -> str:
         """Where the rules and a sure model both see a risk, the model names it: on leave-one-writer-out
