@@ -49,13 +49,14 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
 # rural people and sober-house residents writing about themselves, terse SMS and voice-to-text), scored once at the
 # end of that session: development data since. blind25a-b were written during session 11 for the next round (25a: replies
 # in the middle of a chat, the risk after or inside program talk; 25b: teenagers and young adults, texting slang and
-# algospeak, and parents of teens): scored once in session 12 (on the model of 8e137ad), development data since. blind26a-b were written
-# at the start of session 12 for the round after (26a: late-night messages written drunk or high, health workers who
-# use, long-term AA/NA members in program slang; 26b: physical illness and prescriptions, caregivers, doses and
-# symptoms): unseen until their one scoring at the end of session 12's second change. blind27a-b were written during
-# session 12 for the next round (27a: the justice system, homelessness, outreach and shelter staff, public defenders;
-# 27b: replies to what the bot just asked, fragments over several lines): unseen and unscored.
-BLIND_SETS = {"fresh6.yml", "blind26a.yml", "blind26b.yml", "blind27a.yml", "blind27b.yml"}
+# algospeak, and parents of teens): scored once in session 12 (on the model of 8e137ad), development data since.
+# blind26a-b were written at the start of session 12 for the round after (26a: late-night messages written drunk or
+# high, health workers who use, long-term AA/NA members in program slang; 26b: physical illness and prescriptions,
+# caregivers, doses and symptoms): scored once at the end of session 12 (on the model of 7dbef94), development data
+# since. blind27a-b were written during session 12 for the next round (27a: the justice system, homelessness,
+# outreach and shelter staff, public defenders; 27b: replies to what the bot just asked, fragments over several
+# lines): unseen and unscored.
+BLIND_SETS = {"fresh6.yml", "blind27a.yml", "blind27b.yml"}
 RECALL_TARGET = 1.0
 FALSE_POSITIVE_LIMIT = 0.03
 
