@@ -80,7 +80,8 @@ def figures(rows: List[Dict], escalate: float, check: float, category_from: str,
     caught = outright = right = alarms = 0
     for r in rows:
         below = corroborate["below"] if r.get("corroborate") else corroborate.get("now_below", 0.0)
-        heard = not r["quiet"] or r["score"] >= corroborate.get("overrule", 2.0)  # the rules' set-aside, overruled
+        heard = not r["quiet"] or (r["score"] >= corroborate.get("overrule", 2.0)  # the rules' set-aside, overruled
+                                   and r.get("words", 0) >= corroborate["min_words"])
         if (r["rules"] and r.get("needs_corroboration") and r["score"] < below
                 and r.get("words", 0) >= corroborate["min_words"]):
             verdict, category = None, None  # the rules' lone hit, contradicted by the model (risk_component.py)

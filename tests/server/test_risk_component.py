@@ -138,6 +138,14 @@ def test_a_phrase_set_aside_does_not_silence_a_crisis_the_model_is_sure_of(heard
     assert entity_values(parsed)["risk_urgency"] == "urgent"
 
 
+@pytest.mark.parametrize("text", ["i dont think im suicidal", "i'm not going to kill myself",
+                                  "i dont think im in withdrawal, i feel fine"])
+def test_a_short_denial_is_never_overruled(heard_when_sure, text):
+    # The n-grams know no negation: the trained model scores these 0.97-1.0.
+    parsed = parse_with_model(heard_when_sure, text, 0.99, category="suicide")
+    assert not parsed["risk"]["is_risk"] and parsed["intent"]["name"] == "faq", text
+
+
 def test_below_the_overrule_bar_the_rules_set_aside_still_wins(heard_when_sure):
     for text in ("my boss is gonna kill me if im late", "i'm not suicidal, just really stressed about money",
                  "do you help people who had suicidal thoughts"):

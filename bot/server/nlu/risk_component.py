@@ -198,10 +198,16 @@ class RiskSignalDetector(GraphComponent):
         silence the whole message: "not suicidal. but I have a razor blade out and I'm about to cut" (the negation
         of suicide), "narcan did nothing. hes still not breathing right" ("not" before "breathing"), "he'll kill me
         if I leave. still living with him" (an idiom's words) all scored 1.0 and got no crisis reply. A lone weak
-        hit the model contradicted (`_contradicted`) is never overruled: there the model said "ordinary"."""
+        hit the model contradicted (`_contradicted`) is never overruled: there the model said "ordinary". Nor is a
+        message under `corroborate_min_words`: the n-grams know no negation, and a short denial is mostly the denied
+        words ("i dont think im suicidal" 1.0, "i'm not going to kill myself" 0.97); every development crisis this
+        caught had 12 words or more."""
         scored = message.get(RISK_MODEL_KEY) or {}
-        return (bool(verdict.set_aside or verdict.mention) and not verdict.is_risk
-                and float(scored.get("score") or 0.0) >= self.model_overrules_set_aside)
+        if not (verdict.set_aside or verdict.mention) or verdict.is_risk:
+            return False
+        if len((message.get(TEXT) or "").split()) < self.corroborate_min_words:
+            return False
+        return float(scored.get("score") or 0.0) >= self.model_overrules_set_aside
 
     def _category(self, rules_category: str, scored: Dict[str, Any]) -> str:
         """Where the rules and a sure model both see a risk, the model names it: on leave-one-writer-out
