@@ -147,8 +147,10 @@ def test_a_short_denial_is_never_overruled(heard_when_sure, text):
 
 
 def test_below_the_overrule_bar_the_rules_set_aside_still_wins(heard_when_sure):
-    for text in ("my boss is gonna kill me if im late", "i'm not suicidal, just really stressed about money",
-                 "do you help people who had suicidal thoughts"):
+    for text in ("my boss is gonna kill me if im late again this week, he already warned me twice",
+                 "i'm not suicidal, just really stressed about money and the rent is due on friday",
+                 "do you help people who had suicidal thoughts a few years ago and are doing better now"):
+        assert len(text.split()) >= 12 and heard_when_sure.detector.detect(text).set_aside, text
         parsed = parse_with_model(heard_when_sure, text, 0.9, category="suicide")
         assert not parsed["risk"]["is_risk"] and parsed["intent"]["name"] == "faq", text
 

@@ -195,13 +195,15 @@ class RiskSignalDetector(GraphComponent):
     def _overrules(self, verdict: Any, message: Message) -> bool:
         """The rules read a phrase as harmless here (a negation, an idiom, the past, a program question) and the
         learned model is all but certain the message is a crisis: the model is heard. One phrase set aside used to
-        silence the whole message: "not suicidal. but I have a razor blade out and I'm about to cut" (the negation
-        of suicide), "narcan did nothing. hes still not breathing right" ("not" before "breathing"), "he'll kill me
-        if I leave. still living with him" (an idiom's words) all scored 1.0 and got no crisis reply. A lone weak
-        hit the model contradicted (`_contradicted`) is never overruled: there the model said "ordinary". Nor is a
-        message under `corroborate_min_words`: the n-grams know no negation, and a short denial is mostly the denied
-        words ("i dont think im suicidal" 1.0, "i'm not going to kill myself" 0.97); every development crisis this
-        caught had 12 words or more."""
+        silence the whole message: "Not suicidal. But I have a razor blade out and I'm about to cut. Need help not
+        to." (the negation of suicide), "narcan did nothing. hes still not breathing right. were in the stairwell of
+        the dorm" ("not" before "breathing"), "he says he'll kill me if I leave. still living with him" (an idiom's
+        words) all scored 1.0 and got no crisis reply. A lone weak hit the model contradicted (`_contradicted`) is
+        never overruled: there the model said "ordinary". Nor is a message under `corroborate_min_words`: the
+        n-grams know no negation, and a short denial is mostly the denied words ("i dont think im suicidal" 1.0,
+        "i'm not going to kill myself" 0.97); every development crisis this caught had 12 words or more. The price:
+        a shorter crisis beside a phrase set aside ("narcan did nothing. hes still not breathing right", 8 words)
+        still gets no reply unless another rule fires."""
         scored = message.get(RISK_MODEL_KEY) or {}
         if not (verdict.set_aside or verdict.mention) or verdict.is_risk:
             return False
