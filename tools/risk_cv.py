@@ -129,7 +129,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"{how} over {len(writers)} writers: {counts[True]} risky, {counts[False]} ordinary messages")
     settings = corroboration()
     print(f"rules' lone hits set aside below a model score of {settings['below']} (said to happen now: "
-          f"{settings['now_below']}) in messages of {settings['min_words']} words or more (config.yml)")
+          f"{settings['now_below']}) in messages of {settings['min_words']} words or more; the model heard over the "
+          f"rules' set-aside from {settings['overrule']} in messages as long (config.yml)")
     print(f"{'escalate':>8}{'check':>7}{'recall':>8}{'outright':>9}{'false al.':>10}{'cat(rules)':>11}{'cat(model)':>11}")
     for escalate in args.escalate:
         for check in args.check:
