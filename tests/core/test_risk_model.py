@@ -1,6 +1,7 @@
 """The learned risk model (bot/core/risk/model.py) and its Rasa component, trained for real on small data."""
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -9,7 +10,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.server.nlu.risk_model_component import RISK_MODEL_KEY, RiskModelScorer, corpus_files
-from bot.core.risk.model import RiskModel, load_corpus, log_count_ratios, sentences, subject_of
+from bot.core.risk.model import RiskModel, category_of, load_corpus, log_count_ratios, sentences, subject_of
 from bot.core.settings import ROOT
 
 RISKY = ["i want to end my life tonight", "i have the pills saved up for friday", "nobody will miss me when im gone",
@@ -37,6 +38,19 @@ def test_a_risky_sentence_at_the_end_of_a_question_is_not_averaged_away(model):
 def test_explain_lists_the_ngrams_behind_a_verdict(model):
     features = [name for name, _ in model.explain("i want to end my life tonight")]
     assert any("life" in name or "end" in name for name in features)
+
+
+def test_the_category_is_the_one_the_readings_agree_on_not_the_riskiest_sentence_alone():
+    classes = ["none", "medical_emergency", "overdose"]
+    # The whole message and its first sentence read as an overdose; the last sentence alone, a little riskier,
+    # leans to a medical emergency ("snorted what i thought was coke. heart going crazy cant feel my left arm").
+    probabilities = np.array([[0.1, 0.3, 0.6], [0.2, 0.2, 0.6], [0.1, 0.5, 0.4]])
+    risk = np.array([0.90, 0.80, 0.95])
+    assert category_of(probabilities, risk, 0, classes) == "overdose"
+    # A reading the score model finds ordinary has next to no say.
+    assert category_of(probabilities, np.array([0.01, 0.01, 0.95]), 0, classes) == "medical_emergency"
+    # "none" is never the category, however likely.
+    assert category_of(np.array([[0.9, 0.04, 0.06]]), np.array([0.9]), 0, classes) == "overdose"
 
 
 def test_save_and_load_give_the_same_scores(model, tmp_path):
