@@ -10,7 +10,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.server.nlu.risk_model_component import RISK_MODEL_KEY, RiskModelScorer, corpus_files
-from bot.core.risk.model import RiskModel, category_of, load_corpus, log_count_ratios, sentences, subject_of
+from bot.core.risk.model import (RiskModel, category_of, load_corpus, log_count_ratios, mark_negation, sentences,
+                                 subject_of)
 from bot.core.settings import ROOT
 
 RISKY = ["i want to end my life tonight", "i have the pills saved up for friday", "nobody will miss me when im gone",
@@ -51,6 +52,27 @@ def test_the_category_is_the_one_the_readings_agree_on_not_the_riskiest_sentence
     assert category_of(probabilities, np.array([0.01, 0.01, 0.95]), 0, classes) == "medical_emergency"
     # "none" is never the category, however likely.
     assert category_of(np.array([[0.9, 0.04, 0.06]]), np.array([0.9]), 0, classes) == "overdose"
+
+
+def test_the_words_a_negation_governs_are_marked_up_to_punctuation_or_but():
+    assert mark_negation("I dont think im suicidal, I just feel low") == "i dont neg_think neg_im neg_suicidal . i just feel low"
+    assert mark_negation("not suicidal but the razor is out") == "not neg_suicidal but the razor is out"
+    assert mark_negation("no he never hit me today or yesterday") == \
+        "no neg_he never neg_hit neg_me neg_today neg_or yesterday"  # four words at most
+    assert mark_negation("no quiero morir") == "no neg_quiero neg_morir"
+    assert mark_negation("") == ""
+
+
+def test_the_model_tells_a_denial_from_the_crisis_it_denies():
+    risky = ["i am suicidal tonight", "i feel suicidal and have the pills", "so suicidal right now",
+             "i want to kill myself tonight", "i am going to kill myself"]
+    ordinary = ["i am not suicidal tonight", "i dont feel suicidal, just tired", "never been suicidal",
+                "i am not going to kill myself", "i would never kill myself", "what time is group"]
+    model = RiskModel.fit(risky + ordinary, ["suicide"] * len(risky) + ["none"] * len(ordinary))
+    # "not suicidal" is its own word, learned as ordinary, instead of "suicidal" counted for the crisis
+    weights = model.binary.coef_[0][:len(model.words.vocabulary_)]
+    assert weights[model.words.vocabulary_["neg_suicidal"]] < 0 < weights[model.words.vocabulary_["suicidal"]]
+    assert model.score("im not suicidal").score < 0.5 < model.score("im suicidal").score
 
 
 def test_save_and_load_give_the_same_scores(model, tmp_path):

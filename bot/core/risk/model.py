@@ -58,6 +58,45 @@ def subject_of(text: str) -> str:
     return "self"
 
 
+_NEGATION_CUES = frozenset((
+    "not", "no", "never", "nobody", "nothing", "none", "nor", "neither", "without", "nah", "nope", "cannot",
+    "dont", "don't", "didnt", "didn't", "doesnt", "doesn't", "isnt", "isn't", "wasnt", "wasn't", "arent", "aren't",
+    "werent", "weren't", "cant", "can't", "wont", "won't", "wouldnt", "wouldn't", "aint", "ain't", "havent",
+    "haven't", "hasnt", "hasn't", "hadnt", "hadn't", "shouldnt", "shouldn't", "nunca", "nada", "nadie", "ni"))
+_NEGATION_ENDS = frozenset(("but", "pero", "though", "however", "although", "except", "still", "yet"))
+_NEGATION_TOKEN = re.compile(r"\w[\w']*|[.,;:!?\n]")
+NEGATION_SCOPE = 4  # words
+
+
+def mark_negation(text: str) -> str:
+    """The text with the words a negation governs marked ("i dont neg_think neg_im neg_suicidal . i just feel
+    low"): up to four words after a cue, to the next punctuation or "but". The word n-grams read this (the character
+    n-grams keep the raw text), so "suicidal" and "not suicidal" are different words to the model. Without it a
+    denial scored as a crisis ("i dont think im suicidal, i just feel low since the divorce and want to stop drinking"
+    0.90, and the model is heard over the rules' set-aside from 0.95). On four leave-writers-out folds of data/risk
+    (28 writers, 8,321 risky and 9,683 ordinary messages), same thresholds: caught 96.23% -> 96.27%, escalated
+    outright 93.63% -> 93.93%, false alarms 13.27% -> 13.08%; that denial 0.35, "No I'm not going to kill myself,
+    relax. It's just a bad mood" 0.66 -> 0.32. The price: a negation that is itself the danger reads lower too ("not
+    planning on being around for my birthday. 40 is far enough" 0.62 -> 0.29; README, "Session 13")."""
+    marked, scope = [], 0
+    for token in _NEGATION_TOKEN.findall((text or "").lower()):
+        if not (token[0].isalnum() or token[0] == "_"):
+            scope = 0
+            marked.append(".")
+        elif token in _NEGATION_ENDS:
+            scope = 0
+            marked.append(token)
+        elif token in _NEGATION_CUES:
+            scope = NEGATION_SCOPE
+            marked.append(token)
+        elif scope:
+            marked.append("neg_" + token)
+            scope -= 1
+        else:
+            marked.append(token)
+    return " ".join(marked)
+
+
 def sentences(text: str) -> List[str]:
     """The whole message first, then its sentences when there are several."""
     parts = [p.strip() for p in _SENTENCE.split(text or "") if p and len(p.strip()) > 2]
@@ -140,7 +179,7 @@ class RiskModel:
     @classmethod
     def fit(cls, texts: Sequence[str], labels: Sequence[str], c: float = 8.0, seed: int = 7) -> "RiskModel":
         words = TfidfVectorizer(lowercase=True, ngram_range=(1, 2), min_df=1, sublinear_tf=True,
-                                token_pattern=r"(?u)\b\w[\w']*\b")
+                                token_pattern=r"(?u)\b\w[\w']*\b", preprocessor=mark_negation)
         chars = TfidfVectorizer(lowercase=True, analyzer="char_wb", ngram_range=(2, 5), min_df=2,
                                 sublinear_tf=True, max_features=200_000)
         features = hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()

@@ -37,8 +37,8 @@ REVIEWED = ROOT / "data" / "reviewed" / "risk"
 # this code changed (the corpus fingerprint would not see it). 2: the sentences of ordinary messages added as
 # ordinary (session 10). 3: screen answers telling a problem present now left out of the ordinary examples (session
 # 11, corpora.PRESENT_PROBLEM). 4: the yes/no score model learns on NB-weighted features (session 12,
-# model.log_count_ratios).
-TRAINING_SET_VERSION = "4"
+# model.log_count_ratios). 5: the word n-grams read negation scope (session 13, model.mark_negation).
+TRAINING_SET_VERSION = "5"
 
 
 def corpus_files(config: Dict[Text, Any]) -> List[Path]:
