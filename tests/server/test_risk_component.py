@@ -255,6 +255,10 @@ def test_a_lone_weak_rule_hit_that_the_model_reads_as_ordinary_is_set_aside(corr
     # Per sentence: the hit's sentence says no time, another says tomorrow: the message's "now" holds (the model
     # scored it 0.07; reading "now" only in the hit's sentence would have set it aside).
     ("tomorrow is the anniversary of my son's overdose. i plan to join him. i still have his leftover pills", 0.07),
+    # A first disclosure is told now, however long ago it happened: the gate set's message, which the model scored
+    # 0.037 in session 13 (a story told and dealt with is set aside: LONG_HISTORY above, and the test below).
+    ("when i was 8 my babysitter molested me and ive never told anyone", 0.03),
+    ("I was raped in college more than ten years ago and I have not told anybody", 0.03),
     # A suicide rule is never set aside, whatever the model says.
     ("I keep thinking about suicide lately and I have the pills in the drawer, anyway what time is group", 0.001),
 ])
