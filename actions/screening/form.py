@@ -124,6 +124,11 @@ def read_answer(slot: str, tracker: Tracker) -> Dict[Text, Any]:
         return _stored(slot, reading.value, text, tracker)
     if reading.confidence >= answer_model.CONFIRM and reading.value != extract.UNSURE:
         return {"screening_confirm": f"{question}:{reading.value}", "screening_retry": None}
+    # What the model cannot read, the word rules may ("una o dos veces al mes", too short to tell its language;
+    # "ya i did"): their reading is confirmed in one line rather than the question asked again.
+    value = READERS[slot](text)
+    if value is not None and value != extract.UNSURE:
+        return {"screening_confirm": f"{question}:{value}", "screening_retry": None}
     return _not_read(slot, tracker)
 
 

@@ -99,8 +99,23 @@ def test_a_sure_reading_is_stored_and_a_weak_one_asked_again(make_tracker, monke
     tracker = tracker_for(make_tracker, "had a seizure in 2019 when i quit", requested="screening_withdrawal")
     assert read_answer("screening_withdrawal", tracker)["screening_withdrawal"] == "yes"
     fixed_reading(monkeypatch, "yes", answer_model.CONFIRM / 2)
-    assert read_answer("screening_withdrawal", tracker) == {"screening_retry": "screening_withdrawal",
-                                                            "screening_confirm": None}
+    unread = tracker_for(make_tracker, "depends on the week honestly", requested="screening_withdrawal")
+    assert read_answer("screening_withdrawal", unread) == {"screening_retry": "screening_withdrawal",
+                                                           "screening_confirm": None}
+
+
+def test_what_the_model_cannot_read_the_word_rules_may_and_it_is_confirmed_in_one_line(make_tracker, monkeypatch):
+    """blind27's "Una o dos veces al mes" (too short to tell its language, so the English model read it, unsure)
+    and "ya i did" were asked again, then stored as not sure; the word rules read them."""
+    from bot.core.screening import answer_model
+
+    fixed_reading(monkeypatch, "daily", answer_model.CONFIRM / 2)
+    tracker = tracker_for(make_tracker, "Una o dos veces al mes", requested="screening_frequency")
+    assert read_answer("screening_frequency", tracker) == {"screening_confirm": "frequency:less_often",
+                                                           "screening_retry": None}
+    fixed_reading(monkeypatch, "no", answer_model.CONFIRM / 2)
+    tracker = tracker_for(make_tracker, "ya i did", requested="screening_relapse")
+    assert read_answer("screening_relapse", tracker) == {"screening_confirm": "relapse:yes", "screening_retry": None}
 
 
 # The answers issue 18 saw taken as "not sure" (then tipping people to detox-first or higher care) are read
