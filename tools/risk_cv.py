@@ -80,8 +80,7 @@ def figures(rows: List[Dict], escalate: float, check: float, category_from: str,
     caught = outright = right = alarms = 0
     for r in rows:
         below = corroborate["below"] if r.get("corroborate") else corroborate.get("now_below", 0.0)
-        heard = not r["quiet"] or (r["score"] >= corroborate.get("overrule", 2.0)  # the rules' set-aside, overruled
-                                   and r.get("words", 0) >= corroborate["min_words"])
+        heard = not r["quiet"] or r["score"] >= corroborate.get("overrule", 2.0)  # the rules' set-aside, overruled
         if (r["rules"] and r.get("needs_corroboration") and r["score"] < below
                 and r.get("words", 0) >= corroborate["min_words"]):
             verdict, category = None, None  # the rules' lone hit, contradicted by the model (risk_component.py)
@@ -130,7 +129,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     settings = corroboration()
     print(f"rules' lone hits set aside below a model score of {settings['below']} (said to happen now: "
           f"{settings['now_below']}) in messages of {settings['min_words']} words or more; the model heard over the "
-          f"rules' set-aside from {settings['overrule']} in messages as long (config.yml)")
+          f"rules' set-aside from {settings['overrule']} (config.yml)")
     print(f"{'escalate':>8}{'check':>7}{'recall':>8}{'outright':>9}{'false al.':>10}{'cat(rules)':>11}{'cat(model)':>11}")
     for escalate in args.escalate:
         for check in args.check:

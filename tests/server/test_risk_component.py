@@ -129,6 +129,9 @@ def heard_when_sure(detector):
     ("not suicidal. but I have a razor blade out and I'm about to cut. need help not to", "self_harm", "negated"),
     ("narcan did nothing. hes still not breathing right. were in the stairwell", "overdose", "negated"),
     ("he says he'll kill me if I leave. still living with him", "abuse", "idiom"),
+    # Short: heard since the model reads negation (session 13; the trained model scores these 1.0 and 0.99).
+    ("narcan did nothing. hes still not breathing right", "overdose", "negated"),
+    ("dad said he'll kill me when i get home. im 15", "abuse", "idiom"),
 ])
 def test_a_phrase_set_aside_does_not_silence_a_crisis_the_model_is_sure_of(heard_when_sure, text, category, reason):
     assert reason in heard_when_sure.detector.detect(text).set_aside  # the rules alone let it pass
@@ -140,9 +143,10 @@ def test_a_phrase_set_aside_does_not_silence_a_crisis_the_model_is_sure_of(heard
 
 @pytest.mark.parametrize("text", ["i dont think im suicidal", "i'm not going to kill myself",
                                   "i dont think im in withdrawal, i feel fine"])
-def test_a_short_denial_is_never_overruled(heard_when_sure, text):
-    # The n-grams know no negation: the trained model scores these 0.97-1.0.
-    parsed = parse_with_model(heard_when_sure, text, 0.99, category="suicide")
+def test_a_short_denial_is_not_overruled_below_the_bar(heard_when_sure, text):
+    # The model reads negation (bot/core/risk/model.mark_negation): the trained model scores these 0.45, 0.41 and
+    # 0.18, where it scored them 0.97-1.0 before; under the bar the rules' set-aside stands.
+    parsed = parse_with_model(heard_when_sure, text, 0.45, category="suicide")
     assert not parsed["risk"]["is_risk"] and parsed["intent"]["name"] == "faq", text
 
 

@@ -28,11 +28,11 @@ def test_figures_set_aside_a_weak_rule_said_to_happen_now_only_under_the_now_thr
     assert result["false_alarms"] == 1 / 3 and result["recall"] == 1.0
 
 
-def test_figures_hear_a_sure_model_over_the_rules_set_aside_only_in_long_messages():
+def test_figures_hear_a_sure_model_over_the_rules_set_aside():
     settings = {"below": 0.0, "now_below": 0.0, "min_words": 12, "overrule": 0.95}
-    rows = [row("overdose", None, 0.99, quiet=True),  # 20 words, all but certain: heard
-            row("suicide", None, 0.99, quiet=True, words=4),  # a short denial is never overruled
+    rows = [row("overdose", None, 0.99, quiet=True),  # all but certain: heard
+            row("abuse", None, 0.99, quiet=True, words=10),  # short too ("dad said he'll kill me when i get home")
             row("none", None, 0.9, quiet=True)]  # under the bar: the set-aside stands
     result = risk_cv.figures(rows, 0.7, 0.45, "model", settings)
-    assert result["recall"] == 0.5 and result["false_alarms"] == 0.0
+    assert result["recall"] == 1.0 and result["false_alarms"] == 0.0
     assert risk_cv.figures(rows, 0.7, 0.45, "model", {**settings, "overrule": 2.0})["recall"] == 0.0

@@ -199,15 +199,14 @@ class RiskSignalDetector(GraphComponent):
         to." (the negation of suicide), "narcan did nothing. hes still not breathing right. were in the stairwell of
         the dorm" ("not" before "breathing"), "he says he'll kill me if I leave. still living with him" (an idiom's
         words) all scored 1.0 and got no crisis reply. A lone weak hit the model contradicted (`_contradicted`) is
-        never overruled: there the model said "ordinary". Nor is a message under `corroborate_min_words`: the
-        n-grams know no negation, and a short denial is mostly the denied words ("i dont think im suicidal" 1.0,
-        "i'm not going to kill myself" 0.97); every development crisis this caught had 12 words or more. The price:
-        a shorter crisis beside a phrase set aside ("narcan did nothing. hes still not breathing right", 8 words)
-        still gets no reply unless another rule fires."""
+        never overruled: there the model said "ordinary". Short messages are heard too since the model reads negation
+        (bot/core/risk/model.mark_negation): short denials were mostly the denied words ("i dont think im suicidal"
+        1.0, "i'm not going to kill myself" 0.97) and now score 0.45 and 0.41, while short crises beside a phrase set
+        aside score 0.99-1.0 ("narcan did nothing. hes still not breathing right", "dad said he'll kill me when i get
+        home. im 15"). Until session 13 a message under 12 words was never overruled: on the folds that guard lost
+        two crises and spared no ordinary message, on the development sets and the gate set it changes nothing."""
         scored = message.get(RISK_MODEL_KEY) or {}
         if not (verdict.set_aside or verdict.mention) or verdict.is_risk:
-            return False
-        if len((message.get(TEXT) or "").split()) < self.corroborate_min_words:
             return False
         return float(scored.get("score") or 0.0) >= self.model_overrules_set_aside
 
