@@ -55,10 +55,11 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
 # caregivers, doses and symptoms): scored once at the end of session 12 (on the model of 7dbef94), development data
 # since. blind27a-b were written during session 12 for the next round (27a: the justice system, homelessness,
 # outreach and shelter staff, public defenders; 27b: replies to what the bot just asked, fragments over several
-# lines): unseen until their one scoring in session 13. blind28a-b were written at the start of session 13 for the round
-# after (28a: distress hidden behind humour, apology and understatement; 28b: people caring for a child, a parent or
-# a client at home, the danger to them or to the one they care for): unseen and unscored.
-BLIND_SETS = {"fresh6.yml", "blind27a.yml", "blind27b.yml", "blind28a.yml", "blind28b.yml"}
+# lines): scored once in session 13 (on the model of 14a503f), development data since. blind28a-b were written at
+# the start of session 13 for the next round (28a: distress hidden behind humour, apology and understatement; 28b:
+# people caring for a child, a parent or a client at home, the danger to them or to the one they care for): unseen
+# and unscored.
+BLIND_SETS = {"fresh6.yml", "blind28a.yml", "blind28b.yml"}
 RECALL_TARGET = 1.0
 FALSE_POSITIVE_LIMIT = 0.03
 
