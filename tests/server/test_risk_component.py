@@ -95,6 +95,25 @@ def with_model(detector):
     return RiskSignalDetector(detector, model_escalate=0.9, model_check=0.75)
 
 
+def test_the_classifier_alone_is_not_heard_where_the_model_would_not_even_ask(detector):
+    component = RiskSignalDetector(detector, model_escalate=0.7, model_check=0.45)
+
+    def classified(text, score):
+        message = Message(data={"text": text})
+        ranking = [{"name": "risk_self_harm", "confidence": 0.77}, {"name": "inform", "confidence": 0.1}]
+        message.set("intent", ranking[0], add_to_output=True)
+        message.set("intent_ranking", ranking, add_to_output=True)
+        message.set("risk_model", {"score": score, "category": "self_harm"}, add_to_output=True)
+        component.process([message])
+        return message.as_dict(only_output_properties=True)
+
+    parsed = classified("im mad at myself", 0.18)  # the gate set's one classifier false alarm
+    assert not parsed["risk"]["is_risk"] and parsed["intent"]["name"] == "inform"
+    assert parsed["risk"]["classifier_overruled"] == "risk_self_harm"
+    parsed = classified("pulled my stitches out on purpose and now its bleeding again", 0.6)
+    assert parsed["risk"]["is_risk"] and parsed["risk"]["source"] == "classifier"
+
+
 def test_a_confident_model_escalates_what_the_rules_missed(with_model):
     parsed = parse_with_model(with_model, "gonna be my last group thursday, already wrote the letters", 0.95)
     assert parsed["intent"]["name"] == "risk_suicide" and parsed["risk"]["source"] == "model"
