@@ -22,7 +22,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import channel_of, get_logger, intent_of, latest_risk
 from actions.faq import questions_asked
-from bot.core.contract import RISK_INTENT_PREFIX
+from bot.core.contract import CRISIS_FOLLOWUP_FORM, CRISIS_SAFETY_SLOT, RISK_INTENT_PREFIX
 from bot.core.risk import safety_answer
 from bot.core.risk.safety_answer import NOT_SAFE, SAFE
 from bot.storage.db import StorageError
@@ -30,8 +30,8 @@ from bot.storage.handoffs import request_handoff
 
 logger = get_logger(__name__)
 
-FORM = "crisis_followup_form"
-SLOT = "crisis_safety"
+FORM = CRISIS_FOLLOWUP_FORM
+SLOT = CRISIS_SAFETY_SLOT
 # A new risk signal is not an answer: the escalation rule runs again. A message in Spanish is an answer: the
 # reader knows Spanish answers and the follow-up's replies have Spanish variations (the `language` slot).
 NOT_AN_ANSWER_PREFIX = RISK_INTENT_PREFIX

@@ -4,7 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-# bot/core/risk/safety_answer.py is read by the action server only, so changing it needs no new model.
+# bot/core/risk/safety_answer.py holds no trained state (the action server reads it, and the risk component at run
+# time), so changing it needs no new model.
 inputs=(config.yml domain.yml requirements.lock scripts/train.sh $(find data bot/server/nlu bot/core/nlp bot/core/risk -type f \( -name '*.yml' -o -name '*.py' \) ! -name safety_answer.py | sort))
 hash=$(cat "${inputs[@]}" | sha256sum | cut -c1-12)
 name="iop-$hash"

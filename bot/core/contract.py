@@ -50,6 +50,12 @@ def risk_category_of(intent: Optional[str]) -> Optional[str]:
     return str(intent)[len(RISK_INTENT_PREFIX):] if is_risk_intent(intent) else None
 
 
+# The crisis follow-up that asks "Are you safe right now?" after every escalation (actions/crisis_followup.py),
+# and the slot its answer fills: the risk component reads the conversation with them (risk_component.py).
+CRISIS_FOLLOWUP_FORM = "crisis_followup_form"
+CRISIS_SAFETY_SLOT = "crisis_safety"
+
+
 # -------------------------------------------------------------------------------- payloads the bot sends
 # A bot message's custom JSON (Rasa's "custom"; the project's socket.io channel wraps it as {"custom": ...}).
 CUSTOM = "custom"

@@ -114,6 +114,40 @@ def test_the_classifier_alone_is_not_heard_where_the_model_would_not_even_ask(de
     assert parsed["risk"]["is_risk"] and parsed["risk"]["source"] == "classifier"
 
 
+class AskedIfSafe:
+    """The conversation as the crisis follow-up leaves it: "Are you safe right now?" asked."""
+    active_loop_name = "crisis_followup_form"
+
+    @staticmethod
+    def get_slot(name):
+        return {"requested_slot": "crisis_safety"}.get(name)
+
+
+@pytest.mark.parametrize("text", ["I don't feel safe", "im not safe", "no, I'm not safe"])
+def test_not_safe_in_answer_to_are_you_safe_is_left_to_the_follow_up(detector, text):
+    """The learned model read "I don't feel safe" as an overdose (0.80): the overdose reply, 911 only, answered
+    someone who had just said they wanted to die. Asked if safe, the follow-up answers it (911 and 988 again)."""
+    component = RiskSignalDetector(detector, model_escalate=0.7, model_check=0.45)
+    message = Message(data={"text": text})
+    ranking = [{"name": "deny", "confidence": 0.6}, {"name": "feeling_safe", "confidence": 0.3}]
+    message.set("intent", ranking[0], add_to_output=True)
+    message.set("intent_ranking", ranking, add_to_output=True)
+    message.set("risk_model", {"score": 0.9, "category": "overdose"}, add_to_output=True)
+    component.process([message], AskedIfSafe())
+    parsed = message.as_dict(only_output_properties=True)
+    assert not parsed["risk"]["is_risk"] and parsed["risk"]["followup_answer"]["answer"] == "not_safe"
+    assert not parsed["intent"]["name"].startswith("risk_")
+    # Anywhere else the model is heard; and in the answer, the rules still escalate what is new.
+    elsewhere = Message(data={"text": text})
+    elsewhere.set("risk_model", {"score": 0.9, "category": "overdose"}, add_to_output=True)
+    component.process([elsewhere])
+    assert elsewhere.as_dict(only_output_properties=True)["risk"]["is_risk"]
+    new = Message(data={"text": "not safe, i took the whole bottle"})
+    new.set("risk_model", {"score": 0.9, "category": "overdose"}, add_to_output=True)
+    component.process([new], AskedIfSafe())
+    assert new.as_dict(only_output_properties=True)["risk"]["source"] == "detector"
+
+
 def test_a_confident_model_escalates_what_the_rules_missed(with_model):
     parsed = parse_with_model(with_model, "gonna be my last group thursday, already wrote the letters", 0.95)
     assert parsed["intent"]["name"] == "risk_suicide" and parsed["risk"]["source"] == "model"

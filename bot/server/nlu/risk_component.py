@@ -50,9 +50,11 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.core.contract import (CHECK_INTENT, RISK_CATEGORY, RISK_INTENT_PREFIX, RISK_KEY, RISK_MODEL_KEY,  # noqa: F401
+from bot.core.contract import (CHECK_INTENT, CRISIS_FOLLOWUP_FORM, CRISIS_SAFETY_SLOT, RISK_CATEGORY,  # noqa: F401
+                               RISK_INTENT_PREFIX, RISK_KEY, RISK_MODEL_KEY,
                                RISK_SUBJECT, RISK_URGENCY)
 from bot.core.risk.detector import RiskDetector, default_detector, rules_fingerprint
+from bot.core.risk import safety_answer
 from bot.core.risk.model import subject_of
 from bot.core.risk.screen_context import ANSWER_INTENT, is_asked_history, question_asked
 
@@ -82,6 +84,13 @@ def has_content(text: str) -> bool:
     if any(unicodedata.category(ch).startswith("S") and ch not in "$+<=>^`|~" for ch in text):
         return True  # an emoji or another symbol is content ("💊💊", "🔫")
     return any(word not in FUNCTION_WORDS for word in _WORD.findall(text.lower()))
+
+def asked_are_you_safe(tracker: Optional[DialogueStateTracker]) -> bool:
+    """Whether the message answers the crisis follow-up's "Are you safe right now?" (the conversation as it was)."""
+    if tracker is None or getattr(tracker, "active_loop_name", None) != CRISIS_FOLLOWUP_FORM:
+        return False
+    return tracker.get_slot("requested_slot") == CRISIS_SAFETY_SLOT
+
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class RiskSignalDetector(GraphComponent):
@@ -123,11 +132,12 @@ class RiskSignalDetector(GraphComponent):
         # Rasa hands NLU components the conversation as it was before the message (`tracker`): the screen
         # question being answered decides whether history it asks for is an answer (bot/core/risk/screen_context.py).
         question = question_asked(tracker)
+        asked_if_safe = asked_are_you_safe(tracker)
         for message in messages:
-            self._process_one(message, question)
+            self._process_one(message, question, asked_if_safe)
         return messages
 
-    def _process_one(self, message: Message, question: Optional[str] = None) -> None:
+    def _process_one(self, message: Message, question: Optional[str] = None, asked_if_safe: bool = False) -> None:
         text = message.get(TEXT) or ""
         verdict = self.detector.detect(text)
         risk = {**verdict.as_dict(), "source": "detector" if verdict.is_risk else None}
@@ -168,6 +178,17 @@ class RiskSignalDetector(GraphComponent):
             self._apply_model(message, risk, ranking)
             if quiet and risk["is_risk"]:
                 risk["model_overruled"] = sorted(set(verdict.set_aside)) or ["program_question"]
+        if (risk["is_risk"] and asked_if_safe and risk["source"] in ("model", "classifier")
+                and safety_answer.read(text).kind == safety_answer.NOT_SAFE):
+            # "I don't feel safe" answers "Are you safe right now?": the follow-up reads it (911 and 988 again, the
+            # person called in as imminent). The learned models read it as a new crisis of some category, and the
+            # reply for that category ("An overdose can get worse fast", 911 only) was the wrong answer to it.
+            # The rules still escalate anything new they see in the answer.
+            risk.update(is_risk=False, followup_answer={"answer": safety_answer.NOT_SAFE,
+                                                        "category": risk["category"], "source": risk["source"]})
+            self._set_intent(message, ANSWER_INTENT,
+                             [r for r in ranking if not str(r.get(INTENT_NAME_KEY)).startswith(RISK_INTENT_PREFIX)
+                              and r.get(INTENT_NAME_KEY) not in (FALLBACK_INTENT, ANSWER_INTENT)])
         if risk["is_risk"] and is_asked_history(question, [risk["category"], *(risk.get("also") or [])],
                                                 verdict.timing):
             risk.update(is_risk=False, screen_history={"question": question, "category": risk["category"],
