@@ -85,6 +85,7 @@ def has_content(text: str) -> bool:
         return True  # an emoji or another symbol is content ("💊💊", "🔫")
     return any(word not in FUNCTION_WORDS for word in _WORD.findall(text.lower()))
 
+
 def asked_are_you_safe(tracker: Optional[DialogueStateTracker]) -> bool:
     """Whether the message answers the crisis follow-up's "Are you safe right now?" (the conversation as it was)."""
     if tracker is None or getattr(tracker, "active_loop_name", None) != CRISIS_FOLLOWUP_FORM:
@@ -184,21 +185,22 @@ class RiskSignalDetector(GraphComponent):
             # person called in as imminent). The learned models read it as a new crisis of some category, and the
             # reply for that category ("An overdose can get worse fast", 911 only) was the wrong answer to it.
             # The rules still escalate anything new they see in the answer.
-            risk.update(is_risk=False, followup_answer={"answer": safety_answer.NOT_SAFE,
-                                                        "category": risk["category"], "source": risk["source"]})
-            self._set_intent(message, ANSWER_INTENT,
-                             [r for r in ranking if not str(r.get(INTENT_NAME_KEY)).startswith(RISK_INTENT_PREFIX)
-                              and r.get(INTENT_NAME_KEY) not in (FALLBACK_INTENT, ANSWER_INTENT)])
+            self._as_answer(message, risk, ranking, "followup_answer", answer=safety_answer.NOT_SAFE)
         if risk["is_risk"] and is_asked_history(question, [risk["category"], *(risk.get("also") or [])],
                                                 verdict.timing):
-            risk.update(is_risk=False, screen_history={"question": question, "category": risk["category"],
-                                                       "source": risk["source"]})
-            rest = [r for r in ranking if not str(r.get(INTENT_NAME_KEY)).startswith(RISK_INTENT_PREFIX)
-                    and r.get(INTENT_NAME_KEY) not in (FALLBACK_INTENT, ANSWER_INTENT)]
-            self._set_intent(message, ANSWER_INTENT, rest)
+            self._as_answer(message, risk, ranking, "screen_history", question=question)
         message.set(RISK_KEY, risk, add_to_output=True)
         if risk["is_risk"]:
             self._set_entities(message, risk, len(text))
+
+    def _as_answer(self, message: Message, risk: Dict[str, Any], ranking: List[Dict[str, Any]], note: str,
+                   **said: Any) -> None:
+        """A risk reading that answers what the bot just asked: not a crisis; `risk[note]` says what was set aside
+        and the intent is the answer intent the form reads."""
+        risk.update(is_risk=False, **{note: {**said, "category": risk["category"], "source": risk["source"]}})
+        self._set_intent(message, ANSWER_INTENT,
+                         [r for r in ranking if not str(r.get(INTENT_NAME_KEY)).startswith(RISK_INTENT_PREFIX)
+                          and r.get(INTENT_NAME_KEY) not in (FALLBACK_INTENT, ANSWER_INTENT)])
 
     def _doubts_classifier(self, message: Message) -> bool:
         """The intent classifier named a crisis that neither the rules nor the learned model see: the model scores
