@@ -32,7 +32,8 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
                                 "blind20c.yml", "blind21a.yml", "blind22a.yml", "blind22b.yml", "blind23a.yml",
                                 "blind23b.yml", "blind24a.yml", "blind24b.yml", "blind25a.yml",
                                 "blind25b.yml", "blind26a.yml", "blind26b.yml", "blind27a.yml",
-                                "blind27b.yml", "blind28a.yml", "blind28b.yml"))
+                                "blind27b.yml", "blind28a.yml", "blind28b.yml", "blind29a.yml",
+                                "blind29b.yml"))
 # Sets nobody has tuned on yet: only their figures are printed, never their messages, so they stay unseen
 # by whoever changes the rules next (a round tunes on the newest of them and writes a new one first).
 # blind17.yml was written for issue 17 by a helper who saw neither the rules, the corpus (data/risk) nor the
@@ -58,8 +59,10 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
 # lines): scored once in session 13 (on the model of 14a503f), development data since. blind28a-b were written at
 # the start of session 13 for the next round (28a: distress hidden behind humour, apology and understatement; 28b:
 # people caring for a child, a parent or a client at home, the danger to them or to the one they care for): unseen
-# and unscored.
-BLIND_SETS = {"fresh6.yml", "blind28a.yml", "blind28b.yml"}
+# and unscored. blind29a-b were written at the start of session 14 for the round after (29a: Spanish-speaking and
+# bilingual families, half the messages in Spanish; 29b: people inside recovery culture, IOP clients, sponsors,
+# sober living, MOUD, in its jargon): unseen and unscored.
+BLIND_SETS = {"fresh6.yml", "blind28a.yml", "blind28b.yml", "blind29a.yml", "blind29b.yml"}
 RECALL_TARGET = 1.0
 FALSE_POSITIVE_LIMIT = 0.03
 
