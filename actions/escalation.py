@@ -23,7 +23,7 @@ from bot.core import contract
 from bot.core.contract import RISK_ACTIVE, RISK_CATEGORY, risk_category_of
 from bot.core.language import looks_spanish
 from bot.core.profile import ProfileError, current_profile
-from bot.core.risk.detector import CATEGORIES
+from bot.core.risk.detector import CATEGORIES, UNCLEAR
 from bot.storage.db import StorageError
 from bot.storage.handoffs import request_handoff
 
@@ -84,7 +84,9 @@ class ActionEscalate(Action):
                        tracker.sender_id, risk["category"], risk["urgency"])
         # Any form in progress ends here and does not resume by itself; the follow-up starts afresh.
         # The ask-directly tier's follow-up asks about the risk itself ("check"), every other one about safety.
-        first = "check" if latest_risk(tracker).get("urgency") == "check" else "first"
+        # After a danger the message did not name ("i'm not safe"), it asks what is happening.
+        first = ("check" if latest_risk(tracker).get("urgency") == "check"
+                 else "unnamed" if risk["subject"] == UNCLEAR else "first")
         return [SlotSet(RISK_ACTIVE, True), ActiveLoop(None), SlotSet("requested_slot", None),
                 SlotSet("crisis_safety", None), SlotSet("crisis_last", first)]
 

@@ -170,6 +170,12 @@ def test_a_possible_risk_starts_the_direct_question(project_db, make_tracker):
     assert {"event": "slot", "name": "crisis_last", "value": "check", "timestamp": None} in events
 
 
+def test_after_a_danger_without_a_name_the_follow_up_asks_what_is_happening(project_db, make_tracker):
+    risk = {"is_risk": True, "category": "abuse", "urgency": "imminent", "subject": "unclear"}
+    _, events = run(ActionEscalate(), make_tracker("i dont feel safe", "risk_abuse", risk))
+    assert {"event": "slot", "name": "crisis_last", "value": "unnamed", "timestamp": None} in events
+
+
 def test_the_screening_result_says_the_headline_reasons_and_disclaimer(project_db, make_tracker):
     from actions.screening.result import ActionScreeningResult
 

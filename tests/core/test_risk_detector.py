@@ -546,3 +546,34 @@ def test_naloxone_and_overdose_questions(detector, text, is_risk):
 ])
 def test_taking_someone_s_phone_or_papers(detector, text, expected):
     check(detector.detect(text), expected)
+
+
+# ---------------------------------------------------------------- a danger without a name
+# "I don't feel safe" as a message of its own: the reply names every danger (subject "unclear"). The learned model
+# read it as an overdose (911 only) and "i'm in danger" as ordinary.
+@pytest.mark.parametrize("text", [
+    "i dont feel safe", "im not safe", "I don't feel safe right now", "i'm in danger", "im scared for my life",
+    "I fear for my life", "no, I'm not safe", "my life is in danger", "we are in danger", "no estoy a salvo",
+    "estoy en peligro", "no me siento segura", "temo por mi vida",
+])
+def test_a_danger_without_a_name_escalates_with_every_number(detector, text):
+    verdict = detector.detect(text)
+    assert (verdict.is_risk, verdict.urgency, verdict.subject) == (True, "imminent", "unclear")
+
+
+@pytest.mark.parametrize("text", [
+    "im not in danger, just wanted to ask about times", "I don't think I'm in danger", "i dont feel unsafe",
+    "I felt unsafe at home as a kid, that's why I drank", "i was in danger back then but its over",
+    "not safe to drive tonight, ill take the bus",
+])
+def test_safety_denied_or_past_is_not_a_danger(detector, text):
+    assert not detector.detect(text).is_risk
+
+
+@pytest.mark.parametrize("text, category", [
+    ("I am not safe. My husband threatened me with his gun an hour ago", "violence"),
+    ("i'm not safe tonight, got the pills counted out", "suicide"),
+])
+def test_a_danger_named_beside_it_says_who_and_what(detector, text, category):
+    verdict = detector.detect(text)
+    assert (verdict.category, verdict.subject) == (category, "self")

@@ -164,3 +164,20 @@ def test_spanish_answers_point_to_the_button_or_the_word_person(domain):
     tracker.update(UserUttered("¿aceptan aetna?", metadata={"widget": "iop"}))
     said = asyncio.run(nlg.generate("utter_faq/insurance", tracker, "socketio"))["text"]
     assert "pulse el botón \u201cTalk to a person\u201d" in said and "Trabajamos con" in said
+
+
+@pytest.mark.parametrize("language, channel, numbers", [
+    ("en", "rest", ["911", "988", "1-800-799-7233"]),
+    ("es", "rest", ["911", "988", "1-800-799-7233"]),
+    ("es", "twilio", ["911", "988", "1-800-799-7233"]),
+])
+def test_a_danger_without_a_name_gets_every_number_and_the_payload(domain, language, channel, numbers):
+    """"I don't feel safe" said nothing of what the danger is: 911 first, 988 and the domestic violence hotline."""
+    out = render(domain, "utter_crisis", {"language": language, "risk_category": "abuse", "risk_urgency": "imminent",
+                                          "risk_subject": "unclear"}, channel)
+    assert out["custom"] == {"escalation": {"category": "abuse", "urgency": "imminent"}}
+    positions = [out["text"].find(n) for n in numbers]
+    assert -1 not in positions and positions == sorted(positions), out["text"]
+    asked = render(domain, "utter_ask_crisis_safety", {"language": language, "crisis_last": "unnamed",
+                                                       "risk_subject": "unclear"}, channel)["text"]
+    assert ("what is happening" if language == "en" else "qué está pasando") in asked

@@ -352,3 +352,31 @@ def test_a_weak_hit_said_to_happen_now_is_set_aside_only_when_the_model_is_near_
     assert parsed["risk"]["is_risk"] is False and parsed["risk"]["uncorroborated"] == ["overdose.word"]
     assert parsed["intent"]["name"] == "faq"
     assert parse_with_model(corroborating, text, 0.03)["risk"]["is_risk"] is True
+
+
+def test_a_danger_without_a_name_keeps_the_rules_reading_and_is_an_answer_when_asked(detector):
+    """"i dont feel safe" alone: the rules' danger without a name (every number in the reply), not the model's
+    guess of a category (it read these words as an overdose); asked "are you safe?", it is the follow-up's answer."""
+    component = RiskSignalDetector(detector, model_escalate=0.7, model_check=0.45)
+    first = Message(data={"text": "i dont feel safe"})
+    first.set("risk_model", {"score": 0.89, "category": "overdose"}, add_to_output=True)
+    component.process([first])
+    parsed = first.as_dict(only_output_properties=True)
+    assert (parsed["risk"]["is_risk"], parsed["risk"]["source"], parsed["intent"]["name"]) == (True, "detector",
+                                                                                              "risk_abuse")
+    assert entity_values(parsed) == {"risk_category": "abuse", "risk_urgency": "imminent", "risk_subject": "unclear"}
+    answer = Message(data={"text": "no im not safe"})
+    answer.set("risk_model", {"score": 0.2, "category": "overdose"}, add_to_output=True)
+    component.process([answer], AskedIfSafe())
+    parsed = answer.as_dict(only_output_properties=True)
+    assert not parsed["risk"]["is_risk"] and parsed["risk"]["followup_answer"]["answer"] == "not_safe"
+
+
+def test_a_danger_without_a_name_told_with_more_takes_the_model_s_category(detector):
+    component = RiskSignalDetector(detector, model_escalate=0.7, model_check=0.45)
+    message = Message(data={"text": "no im not safe. my dealer says i owe him and hes outside with his boys"})
+    message.set("risk_model", {"score": 0.99, "category": "violence"}, add_to_output=True)
+    component.process([message])
+    parsed = message.as_dict(only_output_properties=True)
+    assert entity_values(parsed) == {"risk_category": "violence", "risk_urgency": "imminent", "risk_subject": "unclear"}
+    assert parsed["risk"]["also"] == []  # the stand-in category adds no line of its own

@@ -36,6 +36,7 @@ import yaml
 RULES_PATH = Path(__file__).resolve().parent / "rules.yml"
 CATEGORIES = ("suicide", "self_harm", "overdose", "withdrawal_danger", "medical_emergency", "violence", "abuse")
 URGENCIES = ("imminent", "urgent")
+UNCLEAR = "unclear"  # the subject of a danger the words do not name (Verdict.subject)
 # When several categories fire, the one whose resources are most time-critical leads.
 CATEGORY_PRIORITY = ("overdose", "medical_emergency", "withdrawal_danger", "suicide", "violence", "abuse", "self_harm")
 # Categories that describe a symptom rather than its cause: when a cause fires too ("i cut too deep and
@@ -215,7 +216,9 @@ class Verdict:
     is_risk: bool = False
     category: Optional[str] = None
     urgency: Optional[str] = None
-    subject: Optional[str] = None  # "self" (the writer) or "other"
+    # "self" (the writer), "other", or "unclear": the words say someone is in danger and not of what (a rule
+    # marked `subject: unclear`, "i don't feel safe"), and the reply names every danger.
+    subject: Optional[str] = None
     also: List[str] = field(default_factory=list)  # further categories that fired
     hits: List[Hit] = field(default_factory=list)
     # Why candidate phrases were set aside: "negated", "past", "idiom", "program_question".
@@ -363,6 +366,8 @@ class RiskDetector:
             raise ValueError(f"risk rule {rule.get('id', '?')} lacks {sorted(missing)}")
         if rule["category"] not in CATEGORIES or rule["urgency"] not in URGENCIES:
             raise ValueError(f"risk rule {rule['id']}: unknown category or urgency")
+        if rule.get("subject", "auto") not in ("self", "other", "auto", UNCLEAR):
+            raise ValueError(f"risk rule {rule['id']}: unknown subject {rule['subject']!r}")
 
     def _compile_all(self, patterns: Iterable[str], where: str) -> List[List[Dict[str, Any]]]:
         compiled = []
@@ -489,13 +494,16 @@ class RiskDetector:
         hits.sort(key=lambda h: (h.start, h.end))
         verdict.is_risk = True
         verdict.hits = hits
-        categories = {h.category for h in hits}
+        # A danger without a name ("nah im not safe i wanna die") leaves the category and the subject to the
+        # danger named beside it; it still says the danger is now.
+        named = [h for h in hits if self._rules[h.rule].get("subject") != UNCLEAR] or hits
+        categories = {h.category for h in named}
         def imminent(h: Hit) -> bool:  # the rule says so, or timing or means are named and the rule takes cues
             return h.urgency == "imminent" or ("imminent" in cues and self._rules[h.rule].get("imminent_cues", True))
 
         ranked = sorted(categories, key=lambda c: (
             1 if c in SYMPTOM_CATEGORIES and len(categories) > 1 else 0,
-            0 if any(h.category == c and imminent(h) for h in hits) else 1,
+            0 if any(h.category == c and imminent(h) for h in named) else 1,
             CATEGORY_PRIORITY.index(c),
         ))
         verdict.category = ranked[0]
@@ -505,7 +513,7 @@ class RiskDetector:
         verdict.urgency = "imminent" if any(imminent(h) for h in hits) else "urgent"
         # Who is at risk: the reading of the leading category's phrases that is said most plainly
         # ("how do i use narcan, my friend is not breathing": the friend, named, over "i").
-        readings = [self._subject(doc, h, cues) for h in hits if h.category == verdict.category]
+        readings = [self._subject(doc, h, cues) for h in named if h.category == verdict.category]
         strongest = max(strength for _, strength in readings)
         verdict.subject = next(subject for subject, strength in readings if strength == strongest)
         return verdict
@@ -711,7 +719,7 @@ class RiskDetector:
         2 when the rule or the phrase says so ("kill me", "myself"), 1 when a person is named before it
         ("my friend ..."), 0 when only a pronoun is ("he ...", "i ...")."""
         rule = self._rules[hit.rule]
-        if rule.get("subject") in ("self", "other"):
+        if rule.get("subject") in ("self", "other", UNCLEAR):
             return rule["subject"], 2
         left, right = self._sentence_bounds(doc, hit.start, hit.end)
         # The writer as the one it is done to: "... pulled a knife on me", "kill me", "kms".

@@ -53,7 +53,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.core.contract import (CHECK_INTENT, CRISIS_FOLLOWUP_FORM, CRISIS_SAFETY_SLOT, RISK_CATEGORY,  # noqa: F401
                                RISK_INTENT_PREFIX, RISK_KEY, RISK_MODEL_KEY,
                                RISK_SUBJECT, RISK_URGENCY)
-from bot.core.risk.detector import RiskDetector, default_detector, rules_fingerprint
+from bot.core.risk.detector import UNCLEAR, RiskDetector, default_detector, rules_fingerprint
 from bot.core.risk import safety_answer
 from bot.core.risk.model import subject_of
 from bot.core.risk.screen_context import ANSWER_INTENT, is_asked_history, question_asked
@@ -84,6 +84,11 @@ def has_content(text: str) -> bool:
     if any(unicodedata.category(ch).startswith("S") and ch not in "$+<=>^`|~" for ch in text):
         return True  # an emoji or another symbol is content ("💊💊", "🔫")
     return any(word not in FUNCTION_WORDS for word in _WORD.findall(text.lower()))
+
+
+# Words beyond a danger without a name from which the model's category is taken ("i dont feel safe right now" has
+# two: the rules' category stays).
+UNNAMED_CONTEXT = 4
 
 
 def asked_are_you_safe(tracker: Optional[DialogueStateTracker]) -> bool:
@@ -150,11 +155,18 @@ class RiskSignalDetector(GraphComponent):
                         also=[], uncorroborated=risk.pop("rules"), rules=[])
             quiet = True
 
+        # The rules' only reading is a danger without a name ("i'm not safe"): the reply names every danger. The
+        # model's category for those words alone is a guess (it read "i dont feel safe" as an overdose); told
+        # with more ("no im not safe, my dealer is outside with his boys") it reads the rest of the message.
+        unnamed = risk["is_risk"] and risk.get("subject") == UNCLEAR
         if risk["is_risk"]:
-            category = self._category(verdict.category, message.get(RISK_MODEL_KEY) or {})
+            category = verdict.category
+            if not unnamed or len(text.split()) - sum(len(h.text.split()) for h in verdict.hits) >= UNNAMED_CONTEXT:
+                category = self._category(verdict.category, message.get(RISK_MODEL_KEY) or {})
             if category != verdict.category:
-                risk.update(category=category, rules_category=verdict.category,
-                            also=sorted(set(risk.get("also") or []) | {verdict.category}))
+                # The rules' category stays among the reply's lines, unless it only stood in for a danger unnamed.
+                also = set(risk.get("also") or []) | (set() if unnamed else {verdict.category})
+                risk.update(category=category, rules_category=verdict.category, also=sorted(also))
             name = risk_intent(category)
             self._set_intent(message, name, [r for r in ranking if r.get(INTENT_NAME_KEY) != name])
         elif str(intent.get(INTENT_NAME_KEY) or "").startswith(RISK_INTENT_PREFIX):
@@ -179,12 +191,13 @@ class RiskSignalDetector(GraphComponent):
             self._apply_model(message, risk, ranking)
             if quiet and risk["is_risk"]:
                 risk["model_overruled"] = sorted(set(verdict.set_aside)) or ["program_question"]
-        if (risk["is_risk"] and asked_if_safe and risk["source"] in ("model", "classifier")
+        if (risk["is_risk"] and asked_if_safe and (risk["source"] in ("model", "classifier") or unnamed)
                 and safety_answer.read(text).kind == safety_answer.NOT_SAFE):
             # "I don't feel safe" answers "Are you safe right now?": the follow-up reads it (911 and 988 again, the
             # person called in as imminent). The learned models read it as a new crisis of some category, and the
-            # reply for that category ("An overdose can get worse fast", 911 only) was the wrong answer to it.
-            # The rules still escalate anything new they see in the answer.
+            # reply for that category ("An overdose can get worse fast", 911 only) was the wrong answer to it;
+            # the rules read it as a danger without a name (rules.yml danger.unnamed), which the follow-up is
+            # already asking about. The rules still escalate anything new they name in the answer.
             self._as_answer(message, risk, ranking, "followup_answer", answer=safety_answer.NOT_SAFE)
         if risk["is_risk"] and is_asked_history(question, [risk["category"], *(risk.get("also") or [])],
                                                 verdict.timing):
