@@ -19,3 +19,16 @@ def test_the_model_s_choice_stands_when_it_already_is_the_first_or_the_first_is_
 def test_one_question_or_a_main_topic_no_later_segment_asks_about_is_left_alone():
     assert first_asked("do you take aetna", "cost", {"do you take aetna": ["insurance", 0.9]}) is None
     assert first_asked(TEXT, "cost", SURE) is None  # no later segment is about cost: not a reordering
+
+
+def test_a_long_story_is_also_read_by_its_question_sentences():
+    from bot.core.faq_topics import FOCUS_WORDS, question_focus
+
+    story = ("My wife has bipolar disorder and she has been using alcohol to cope with the low stretches for years. "
+             "Her psychiatrist manages her medication and she is stable now. Would she be in a group that "
+             "understands that? And is there a therapist who knows both?")
+    assert len(story.split()) >= FOCUS_WORDS
+    assert question_focus(story) == ("Would she be in a group that understands that? "
+                                      "And is there a therapist who knows both?")
+    assert question_focus("how much does it cost?") is None  # short: the whole message is the question
+    assert question_focus(" ".join(["word"] * FOCUS_WORDS)) is None  # no question sentence in it

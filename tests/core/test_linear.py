@@ -71,7 +71,7 @@ class _Ranked:
 
     labels = ["faq", "inform", "greet"]
 
-    def ranking(self, text, top=10):
+    def ranking(self, text, top=10, focus=None):
         return [("faq", 0.6), ("inform", 0.3), ("greet", 0.1)][:top]
 
 
@@ -112,7 +112,7 @@ def test_mid_screen_an_unsure_reading_of_a_statement_is_an_answer():
     from bot.server.nlu.linear_components import UNSURE_INTENT, LinearIntentClassifier
 
     class Unsure(_Ranked):
-        def ranking(self, text, top=10):
+        def ranking(self, text, top=10, focus=None):
             return [("greet", 0.15), ("affirm", 0.12), ("inform", 0.1)][:top]
 
     component = LinearIntentClassifier({}, None, None, model=Unsure())
@@ -131,7 +131,7 @@ def test_outside_the_screen_a_question_is_not_a_screen_answer():
     from bot.server.nlu.linear_components import LinearIntentClassifier
 
     class AnswerFirst(_Ranked):
-        def ranking(self, text, top=10):
+        def ranking(self, text, top=10, focus=None):
             return [("inform", 0.5), ("faq", 0.4), ("greet", 0.1)][:top]
 
     component = LinearIntentClassifier({}, None, None, model=AnswerFirst())
@@ -140,3 +140,21 @@ def test_outside_the_screen_a_question_is_not_a_screen_answer():
     component.process([question, statement], tracker=_screen_tracker(None))
     assert question.get("intent")["name"] == "faq"
     assert statement.get("intent")["name"] == "inform"
+
+
+def test_a_long_story_s_question_decides_with_the_whole():
+    """A message of many story words and one question: read whole and as its question, the readings averaged."""
+    from bot.core.faq_topics import question_focus
+
+    cost = ["how much does it cost", "what is the price per week", "how much do i pay", "what does a session cost",
+            "is it expensive", "how much money is it"]
+    family = ["my wife drinks every night", "my husband is using again and the kids see it",
+              "my son lies about his drinking", "my daughter has been drinking since college",
+              "can my family come to sessions", "my wife and kids are worried about me"]
+    model = TextClassifier(c=8.0).fit(cost + family, ["cost"] * len(cost) + ["family"] * len(family))
+    story = ("I have been going back and forth about this for months and last night at dinner I finally told my "
+             "wife and kids that I am ready to get help. How much does it cost?")
+    whole = dict(model.ranking(story))
+    focused = dict(model.ranking(story, focus=question_focus(story)))
+    assert whole["family"] > whole["cost"] and focused["cost"] > focused["family"]
+    assert focused["cost"] == pytest.approx((whole["cost"] + dict(model.ranking("How much does it cost?"))["cost"]) / 2)

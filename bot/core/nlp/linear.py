@@ -113,9 +113,10 @@ class TextClassifier:
         features, weights = self._fast
         return weights.probabilities(features(texts))
 
-    def ranking(self, text: str, top: int = 10) -> List[Tuple[str, float]]:
-        """The labels for `text`, most likely first, with their probabilities."""
-        probs, labels = self.probabilities([text])[0], self.labels
+    def ranking(self, text: str, top: int = 10, focus: Optional[str] = None) -> List[Tuple[str, float]]:
+        """The labels for `text`, most likely first, with their probabilities; with `focus` (a part of the text that
+        says what it is about), the mean of the two readings."""
+        probs, labels = self.probabilities([text] if focus is None else [text, focus]).mean(axis=0), self.labels
         order = np.argsort(-probs, kind="stable")[:top]
         return [(labels[i], float(probs[i])) for i in order]
 

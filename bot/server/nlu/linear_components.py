@@ -38,7 +38,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.core.faq_topics import SEGMENTS_KEY, candidate_segments, first_asked, is_question
+from bot.core.faq_topics import SEGMENTS_KEY, candidate_segments, first_asked, is_question, question_focus
 from bot.core.nlp import corpora
 from bot.core.nlp.linear import TextClassifier
 from bot.core.risk.screen_context import ANSWER_INTENT, question_asked
@@ -119,7 +119,8 @@ class LinearIntentClassifier(_LinearComponent):
             if self.model is None or not message.get(TEXT):
                 continue
             ranking = [{INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: p}
-                       for name, p in self.model.ranking(message.get(TEXT), int(self.config["ranking_length"]))]
+                       for name, p in self.model.ranking(message.get(TEXT), int(self.config["ranking_length"]),
+                                                         question_focus(message.get(TEXT)))]
             answer = str(self.config["answers_intent"])
             best, confidence = ranking[0][INTENT_NAME_KEY], ranking[0][PREDICTED_CONFIDENCE_KEY]
             if screen_question and (best in TAKEN_AS_ANSWER or confidence < UNSURE_INTENT) \
@@ -157,7 +158,7 @@ class LinearResponseSelector(_LinearComponent):
             if self.model is None or not message.get(TEXT):
                 continue
             # Every topic's probability, scored once: the first question's topic may sit below the ranking's cut.
-            ranking = self.model.ranking(message.get(TEXT), len(self.model.labels))
+            ranking = self.model.ranking(message.get(TEXT), len(self.model.labels), question_focus(message.get(TEXT)))
             scored = self._score_segments(message)
             first = first_asked(message.get(TEXT), ranking[0][0].split("/", 1)[-1], scored)
             if first is not None:  # two questions: the one asked first is answered first
