@@ -577,3 +577,33 @@ def test_safety_denied_or_past_is_not_a_danger(detector, text):
 def test_a_danger_named_beside_it_says_who_and_what(detector, text, category):
     verdict = detector.detect(text)
     assert (verdict.category, verdict.subject) == (category, "self")
+
+
+# A child who swallowed a drug, however little and however it is said ("toddler ate methadone" got no crisis reply).
+@pytest.mark.parametrize("text", [
+    "toddler ate methadone", "baby swallowed a pill", "my son ate my suboxone strip",
+    "is it bad if my baby licked the methadone cup? there was a little left in it",
+    "my daughter chewed a fentanyl patch", "kid drank some of the methadone",
+])
+def test_a_child_who_swallowed_a_drug_is_an_overdose(detector, text):
+    verdict = detector.detect(text)
+    assert (verdict.category, verdict.urgency, verdict.subject) == ("overdose", "imminent", "other")
+
+
+@pytest.mark.parametrize("text", [
+    "my son ate his dinner and took his vitamins", "my toddler swallowed a pill two years ago, she was fine",
+    "what do i do if my kid ever swallows my methadone?",
+])
+def test_a_child_eating_or_a_past_or_asked_about_ingestion_is_not(detector, text):
+    assert not detector.detect(text).is_risk
+
+
+# Things given away, then "won't be needing X where I'm going": a goodbye, unless the writer is moving.
+@pytest.mark.parametrize("text, is_risk", [
+    ("giving everything away this week. won't be needing rehab where I'm going lol. sunday's the day", True),
+    ("gave my stuff away. wont need any of it where im going", True),
+    ("giving everything away before the move to florida, wont need a coat where im going lol", False),
+    ("im moving to ohio so i wont make it to group next week", False),
+])
+def test_not_needing_things_where_one_is_going(detector, text, is_risk):
+    assert detector.detect(text).is_risk is is_risk
