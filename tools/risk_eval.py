@@ -59,9 +59,9 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
 # lines): scored once in session 13 (on the model of 14a503f), development data since. blind28a-b were written at
 # the start of session 13 for the next round (28a: distress hidden behind humour, apology and understatement; 28b:
 # people caring for a child, a parent or a client at home, the danger to them or to the one they care for): scored
-# once in session 14 (on the model of 07257f1), development data since. blind29a-b were written at the start of session 14 for the round after (29a: Spanish-speaking and
-# bilingual families, half the messages in Spanish; 29b: people inside recovery culture, IOP clients, sponsors,
-# sober living, MOUD, in its jargon): unseen and unscored.
+# once in session 14 (on the model of 07257f1), development data since. blind29a-b were written at the start of
+# session 14 for the round after (29a: Spanish-speaking and bilingual families, half the messages in Spanish; 29b:
+# people inside recovery culture, IOP clients, sponsors, sober living, MOUD, in its jargon): unseen and unscored.
 BLIND_SETS = {"fresh6.yml", "blind29a.yml", "blind29b.yml"}
 RECALL_TARGET = 1.0
 FALSE_POSITIVE_LIMIT = 0.03
