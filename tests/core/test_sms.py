@@ -83,6 +83,21 @@ def test_a_crisis_reply_with_the_spanish_line_keeps_the_numbers_first_in_few_tex
     assert formatting.segments("é" * 70) == 1 and formatting.segments("á" * 71) == 2
 
 
+def test_the_reply_to_a_danger_without_a_name_keeps_911_first_in_few_texts():
+    from bot.core.wording import responses
+
+    def text(name, **slots):
+        return next(v["text"] for v in responses()[name]
+                    if {(c["name"], c["value"]) for c in v.get("condition") or []} == set(slots.items()))
+
+    reply = " ".join([text("utter_crisis", language="en", risk_subject="unclear"),
+                      next(v["text"] for v in responses()["utter_escalation_person_coming"] if not v.get("condition")),
+                      text("utter_ask_crisis_safety", language="en", crisis_last="unnamed")])
+    parts = formatting.split_sms(reply)
+    assert len(parts) <= 3 and all(formatting.segments(p) <= 2 for p in parts)
+    assert "911" in parts[0] and "what is happening" in parts[-1]
+
+
 def test_typographic_quotes_do_not_force_ucs2():
     assert formatting.is_gsm7(formatting.to_gsm_friendly("you\u2019re \u201cwelcome\u201d \u2014 ok"))
 
