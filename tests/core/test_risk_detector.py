@@ -607,3 +607,13 @@ def test_a_child_eating_or_a_past_or_asked_about_ingestion_is_not(detector, text
 ])
 def test_not_needing_things_where_one_is_going(detector, text, is_risk):
     assert detector.detect(text).is_risk is is_risk
+
+
+# "trafficked" was matched on its lemma, "traffic": "stuck in traffic, running late to group" got the abuse reply.
+@pytest.mark.parametrize("text, is_risk", [
+    ("stuck in traffic, running late to group", False),
+    ("traffic is bad today, can i join the virtual group instead", False),
+    ("i was trafficked by my boyfriend", True),
+])
+def test_traffic_is_not_trafficking(detector, text, is_risk):
+    assert detector.detect(text).is_risk is is_risk
