@@ -28,12 +28,18 @@ HISTORY_ASKED: Dict[str, Dict[str, FrozenSet[str]]] = {
 }
 
 
-def question_asked(tracker: Any) -> Optional[str]:
-    """The screen question the message answers, from the conversation as it was before the message."""
-    if tracker is None or getattr(tracker, "active_loop_name", None) != SCREEN_FORM:
+def requested_in(tracker: Any, form: str) -> Optional[str]:
+    """The slot `form` is asking for, from the conversation as it was before the message; None when another form or
+    none is active."""
+    if tracker is None or getattr(tracker, "active_loop_name", None) != form:
         return None
     requested = tracker.get_slot("requested_slot")
     return str(requested) if requested else None
+
+
+def question_asked(tracker: Any) -> Optional[str]:
+    """The screen question the message answers."""
+    return requested_in(tracker, SCREEN_FORM)
 
 
 def is_asked_history(question: Optional[str], categories: Iterable[str], timing: Optional[str]) -> bool:

@@ -56,7 +56,7 @@ from bot.core.contract import (CHECK_INTENT, CRISIS_FOLLOWUP_FORM, CRISIS_SAFETY
 from bot.core.risk.detector import UNCLEAR, RiskDetector, default_detector, rules_fingerprint
 from bot.core.risk import safety_answer
 from bot.core.risk.model import subject_of
-from bot.core.risk.screen_context import ANSWER_INTENT, is_asked_history, question_asked
+from bot.core.risk.screen_context import ANSWER_INTENT, is_asked_history, question_asked, requested_in
 
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -93,9 +93,7 @@ UNNAMED_CONTEXT = 4
 
 def asked_are_you_safe(tracker: Optional[DialogueStateTracker]) -> bool:
     """Whether the message answers the crisis follow-up's "Are you safe right now?" (the conversation as it was)."""
-    if tracker is None or getattr(tracker, "active_loop_name", None) != CRISIS_FOLLOWUP_FORM:
-        return False
-    return tracker.get_slot("requested_slot") == CRISIS_SAFETY_SLOT
+    return requested_in(tracker, CRISIS_FOLLOWUP_FORM) == CRISIS_SAFETY_SLOT
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
