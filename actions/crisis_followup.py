@@ -22,6 +22,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import channel_of, get_logger, intent_of, latest_risk
 from actions.faq import questions_asked
+from actions.screening.form import PAUSED, RESUME
 from bot.core.contract import CRISIS_FOLLOWUP_FORM, CRISIS_SAFETY_SLOT, RISK_INTENT_PREFIX
 from bot.core.risk import safety_answer
 from bot.core.risk.safety_answer import NOT_SAFE, SAFE
@@ -59,11 +60,11 @@ class ValidateCrisisFollowupForm(FormValidationAction):
         if answer.retract and answer.kind != NOT_SAFE:
             dispatcher.utter_message(response="utter_crisis_followup_retract")
             self._answer(dispatcher, topics)
-            return {SLOT: "retracted", "crisis_last": None}
+            return {SLOT: "retracted", "crisis_last": None, **self._screen_goes_on(dispatcher, tracker)}
         if answer.kind == SAFE:
             dispatcher.utter_message(response="utter_crisis_check_cleared" if direct else "utter_risk_safe")
             self._answer(dispatcher, topics)
-            return {SLOT: SAFE, "crisis_last": None}
+            return {SLOT: SAFE, "crisis_last": None, **self._screen_goes_on(dispatcher, tracker)}
         if direct:
             # The possible risk is confirmed, or not ruled out: the full crisis reply, then "are you safe?".
             await self._keep_person_coming(tracker, "urgent")
@@ -84,6 +85,15 @@ class ValidateCrisisFollowupForm(FormValidationAction):
             dispatcher.utter_message(response="utter_crisis_followup_unclear")
         last = "not_safe" if not_safe else "asked" if (answer.need or topics) else "unclear"
         return {SLOT: None, "crisis_last": last}
+
+    @staticmethod
+    def _screen_goes_on(dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        """A screen the crisis reply interrupted goes on from its question (data/rules.yml), said first; it can
+        be stopped with a word."""
+        if not tracker.get_slot(PAUSED):
+            return {}
+        dispatcher.utter_message(response="utter_screening_resume")
+        return {RESUME: True}
 
     @staticmethod
     def _answer(dispatcher: CollectingDispatcher, topics: List[str]) -> None:

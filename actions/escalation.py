@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of, get_logger, intent_of, latest_risk
 from actions.faq import questions_asked
+from actions.screening.form import keep_answer
 from bot.core import contract
 from bot.core.contract import RISK_ACTIVE, RISK_CATEGORY, risk_category_of
 from bot.core.language import looks_spanish
@@ -82,12 +83,13 @@ class ActionEscalate(Action):
             dispatcher.utter_message(response=f"utter_faq/{topic}")
         logger.warning("escalation conversation=%s category=%s urgency=%s",
                        tracker.sender_id, risk["category"], risk["urgency"])
-        # Any form in progress ends here and does not resume by itself; the follow-up starts afresh.
+        # Any form in progress ends here and does not resume by itself; the follow-up starts afresh. A screen
+        # keeps its answers and the one just given, and goes on once the person says they are safe.
         # The ask-directly tier's follow-up asks about the risk itself ("check"), every other one about safety.
         # After a danger the message did not name ("i'm not safe"), it asks what is happening.
         first = ("check" if latest_risk(tracker).get("urgency") == "check"
                  else "unnamed" if risk["subject"] == UNCLEAR else "first")
-        return [SlotSet(RISK_ACTIVE, True), ActiveLoop(None), SlotSet("requested_slot", None),
+        return [*keep_answer(tracker), SlotSet(RISK_ACTIVE, True), ActiveLoop(None), SlotSet("requested_slot", None),
                 SlotSet("crisis_safety", None), SlotSet("crisis_last", first)]
 
     async def _bring_in_a_person(self, tracker: Tracker, risk: Dict[str, Any]) -> str:

@@ -6,7 +6,9 @@ trained NLU model (so a risk signal or an FAQ question is handled as the bot han
 the form's own reader (actions/screening/form.py read_answer). A one-line confirmation is answered truthfully
 ("yes" when the bot's guess is right, "no" otherwise); an answer the bot asks again for, or that a "no"
 sends back to the question, counts as "not sure" (the person is assumed to repeat words the bot did not
-understand: the lower bound). Printed: the outcome accuracy, how each answer was read, per question.
+understand: the lower bound). An answer that gets the crisis reply is followed by "I'm safe" (nobody in these sets
+is in danger) and the screen goes on with the answer the escalation kept (actions/screening/form.py keep_answer);
+how many did is printed. Printed: the outcome accuracy, how each answer was read, per question.
 
 `--cv` instead reports leave-one-writer-out figures on the training answers (data/screening_answers/),
 for each confidence threshold: the development data the thresholds in answer_model.py are chosen on.
@@ -47,6 +49,12 @@ class _Tracker:
         return self.slots.get(name)
 
 
+def is_risk(parse: Dict) -> bool:
+    from bot.core.contract import is_risk_intent
+
+    return bool((parse.get("risk") or {}).get("is_risk")) or is_risk_intent((parse.get("intent") or {}).get("name"))
+
+
 def simulate(person: Dict, parses: Dict[str, Dict], buttons: bool = False) -> Tuple[Dict[str, str], Counter]:
     """The values the form stores for one person, and how each answer was read. `buttons`: a question asked
     again (after a "no" to a confirmation, or words the bot could not read) is answered with its button,
@@ -68,6 +76,11 @@ def simulate(person: Dict, parses: Dict[str, Dict], buttons: bool = False) -> Tu
         slots["requested_slot"] = slot
         parse = parses[(question, answer["text"])]
         events = read_answer(slot, _Tracker(dict(slots), parse))
+        if not events and is_risk(parse):
+            # The crisis reply, then (these people are safe) "I'm safe": the screen goes on with the answer as
+            # action_escalate kept it (keep_answer), a one-line confirmation or the question again as usual.
+            how["crisis reply, then the screen went on"] += 1
+            events = read_answer(slot, _Tracker(dict(slots), parse), despite_risk=True)
         if slot not in events and (parse.get("intent") or {}).get("name") == SPANISH_INTENT:  # counted apart
             # The screen goes on in Spanish (the rule that ended it is gone): a Spanish message the form does not
             # fill is asked again, in Spanish, as below; counted apart too.

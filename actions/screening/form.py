@@ -33,6 +33,9 @@ READERS: Dict[str, Callable[[str], Optional[str]]] = {
     "screening_relapse": extract.yes_no,
     "screening_home": extract.home,
 }
+SCREENING_FORM = "screening_form"
+# The question a risk signal interrupted (keep_answer), and the sign that the screen goes on from it.
+PAUSED, RESUME = "screening_paused", "screening_resume"
 # Intents that are never an answer: the rules handle them.
 INTERRUPTIONS = {"faq", "human_handoff", "stop", "retract", "bot_challenge", "cannot_understand", "check_fit",
                  "request_callback", "goodbye"}
@@ -75,14 +78,15 @@ def in_spanish(text: str, tracker: Tracker) -> bool:
     return contract.conversation_language(tracker.get_slot(contract.LANGUAGE)) == contract.SPANISH
 
 
-def read_answer(slot: str, tracker: Tracker) -> Dict[Text, Any]:
-    """The slot events for the latest message as an answer to `slot`; {} when it is not an answer."""
+def read_answer(slot: str, tracker: Tracker, despite_risk: bool = False) -> Dict[Text, Any]:
+    """The slot events for the latest message as an answer to `slot`; {} when it is not an answer.
+    `despite_risk`: read it even though it escalated (the answer kept while the screen waits, keep_answer)."""
     if tracker.get_slot("requested_slot") != slot or tracker.latest_message.get("text") is None:
         return {}
     text = (tracker.latest_message or {}).get("text") or ""
     if text.startswith("/"):
         return {}
-    if latest_risk(tracker).get("is_risk") or is_risk_intent(intent_of(tracker)):
+    if not despite_risk and (latest_risk(tracker).get("is_risk") or is_risk_intent(intent_of(tracker))):
         return {}
     question = slot[len("screening_"):]
 
@@ -98,7 +102,7 @@ def read_answer(slot: str, tracker: Tracker) -> Dict[Text, Any]:
     value = extract.exact(text, question)
     if value is not None:
         return _stored(slot, value, text, tracker)
-    if is_interruption(tracker):
+    if is_interruption(tracker) and not (despite_risk and intent_of(tracker) not in INTERRUPTIONS):
         # The rules answer it (an FAQ, a person, stop) and Rasa validates a form only right after listening:
         # such a message is never read as an answer. Mid-screen, the NLU reads a statement as an answer
         # (bot/server/nlu/linear_components.py), so "every day, how much does it cost" arrives here as inform.
@@ -132,6 +136,19 @@ def read_answer(slot: str, tracker: Tracker) -> Dict[Text, Any]:
     return _not_read(slot, tracker)
 
 
+def keep_answer(tracker: Tracker) -> List[EventType]:
+    """When a risk signal interrupts the screen: the question it came in answer to, and the answer as read (a
+    sure value, or the one-line confirmation to ask), kept until the person says they are safe and the screen
+    goes on (validate_crisis_followup_form, data/rules.yml). "Hearing voices" is a crisis reply and, read as
+    the mental-health answer, a yes. Nothing when no screen was asking."""
+    slot = tracker.get_slot("requested_slot")
+    if tracker.active_loop_name != SCREENING_FORM or slot not in READERS:
+        return []
+    read = read_answer(slot, tracker, despite_risk=True)
+    kept = {key: value for key, value in read.items() if key != "screening_retry"}
+    return [SlotSet(key, value) for key, value in kept.items()] + [SlotSet(PAUSED, slot)]
+
+
 # Slots the reader sets beside the answers: rasa-sdk's validation keeps only the form's required slots, so
 # without this they were dropped, the form saw nothing filled, and the fallback answered instead of the
 # one-line confirmation or the question asked again with examples.
@@ -144,9 +161,13 @@ class ValidateScreeningForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         if tracker.get_slot("requested_slot") is None:
-            # Rasa validates the slots already filled when the form starts (no question asked yet): those are
-            # an earlier screen's answers in this conversation. A new screen starts from nothing.
-            return [SlotSet(slot, None) for slot in (*READERS, *BOOKKEEPING, "screening_outcome")]
+            # Rasa validates the slots already filled when the form starts (no question asked yet): after a crisis
+            # reply and "I'm safe" they are this screen's answers, and it goes on from the next question;
+            # otherwise they are an earlier screen's, and a new screen starts from nothing.
+            done = [SlotSet(RESUME, False), SlotSet(PAUSED, None), SlotSet("screening_retry", None)]
+            if tracker.get_slot(RESUME):
+                return done
+            return done + [SlotSet(slot, None) for slot in (*READERS, "screening_confirm", "screening_outcome")]
         return await super().run(dispatcher, tracker, domain)
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,

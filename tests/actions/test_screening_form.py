@@ -204,3 +204,76 @@ def test_a_spanish_yes_confirms(make_tracker):
     tracker = make_tracker("sí", "affirm", slots={"requested_slot": "screening_home", "language": "es",
                                                   "screening_confirm": "home:unsafe"})
     assert read_answer("screening_home", tracker)["screening_home"] == "unsafe"
+
+
+# A crisis reply interrupts the screen; after "I'm safe" it goes on from the same question (data/rules.yml).
+def screen_tracker(text, slots, risk=None, intent="risk_suicide", loop="screening_form"):
+    from rasa_sdk import Tracker
+
+    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": [],
+              "risk": risk or {"is_risk": True, "category": "suicide", "urgency": "urgent"}}
+    return Tracker("screen-crisis", dict(slots), latest, [], False, None, {"name": loop} if loop else {},
+                   "action_listen")
+
+
+def test_the_answer_that_escalated_is_kept_with_its_question(monkeypatch):
+    """blind28's "hearing voices even when I'm not high" got the crisis reply and the screen lost its answer."""
+    from actions.screening.form import keep_answer
+    from bot.core.screening import answer_model
+
+    fixed_reading(monkeypatch, "yes", answer_model.ACCEPT)
+    events = keep_answer(screen_tracker("hearing voices even when im not high", {
+        "requested_slot": "screening_mental_health", "screening_retry": "screening_mental_health"}))
+    kept = {e["name"]: e["value"] for e in events}
+    assert kept == {"screening_mental_health": "yes", "screening_confirm": None, "screening_paused":
+                    "screening_mental_health"}
+    # A middling reading is kept as the one-line confirmation the screen asks when it goes on.
+    fixed_reading(monkeypatch, "yes", (answer_model.ACCEPT + answer_model.CONFIRM) / 2)
+    events = keep_answer(screen_tracker("voices sometimes", {"requested_slot": "screening_mental_health"}))
+    assert {e["name"]: e["value"] for e in events} == {"screening_confirm": "mental_health:yes",
+                                                       "screening_paused": "screening_mental_health"}
+    # Words it cannot read: only the question is kept, and it is asked afresh.
+    fixed_reading(monkeypatch, "yes", 0.0)
+    events = keep_answer(screen_tracker("i want to die", {"requested_slot": "screening_mental_health"}))
+    assert {e["name"]: e["value"] for e in events} == {"screening_confirm": None,
+                                                       "screening_paused": "screening_mental_health"}
+
+
+def test_nothing_is_kept_when_no_screen_was_asking():
+    from actions.screening.form import keep_answer
+
+    assert keep_answer(screen_tracker("i want to die", {"requested_slot": None}, loop=None)) == []
+    assert keep_answer(screen_tracker("i want to die", {"requested_slot": "crisis_safety"},
+                                      loop="crisis_followup_form")) == []
+
+
+def test_a_program_question_beside_the_crisis_is_not_kept_as_an_answer():
+    from actions.screening.form import keep_answer
+
+    events = keep_answer(screen_tracker("how much is it, i cant do this anymore", {
+        "requested_slot": "screening_frequency"}, intent="faq"))
+    assert [(e["name"], e["value"]) for e in events] == [("screening_paused", "screening_frequency")]
+
+
+def test_the_screen_goes_on_with_its_answers_after_a_statement_of_safety():
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.screening.form import READERS, ValidateScreeningForm
+
+    answers = {"screening_substances": "alcohol", "screening_frequency": "daily", "screening_withdrawal": "no"}
+    tracker = screen_tracker("yes im safe now", {**answers, "requested_slot": None, "screening_resume": True,
+                                                 "screening_paused": "screening_withdrawal"},
+                             risk={"is_risk": False}, intent="feeling_safe")
+    events = asyncio.run(ValidateScreeningForm().run(CollectingDispatcher(), tracker, {"slots": {}, "forms": {}}))
+    set_to = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert not set(READERS) & set(set_to)  # the answers stay; the form asks the medical question next
+    assert set_to["screening_resume"] is False and set_to["screening_paused"] is None
+    # Without the sign (the person asked to start again), the screen starts from nothing.
+    fresh = screen_tracker("is iop right for me", {**answers, "requested_slot": None,
+                                                   "screening_paused": "screening_withdrawal"},
+                           risk={"is_risk": False}, intent="check_fit")
+    events = asyncio.run(ValidateScreeningForm().run(CollectingDispatcher(), fresh, {"slots": {}, "forms": {}}))
+    cleared = {e["name"] for e in events if e["event"] == "slot" and e["value"] is None}
+    assert cleared >= set(READERS) | {"screening_paused"}

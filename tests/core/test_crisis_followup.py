@@ -249,3 +249,25 @@ def test_a_spanish_yes_ends_the_follow_up_in_spanish(project_db):
     rendered = nlg.generate_from_slots("utter_crisis_followup_not_safe", {"language": "es", "risk_subject": "self"},
                                        "rest")["text"]
     assert "911" in rendered and "988" in rendered and rendered.startswith("Gracias por decírmelo")
+
+
+@pytest.mark.parametrize("text, intent, last, said", [
+    ("yes im safe now, my sister is here", "feeling_safe", "first", ["utter_risk_safe"]),
+    ("nvm im fine", "retract", "first", ["utter_crisis_followup_retract"]),
+    ("no, nothing like that", "deny", "check", ["utter_crisis_check_cleared"]),
+])
+def test_a_screen_the_crisis_interrupted_goes_on_once_they_are_safe(project_db, text, intent, last, said):
+    replies, slots = follow_up(text, intent=intent, slots={"crisis_last": last,
+                                                           "screening_paused": "screening_medical"})
+    assert replies == said + ["utter_screening_resume"] and slots["screening_resume"] is True
+
+
+@pytest.mark.parametrize("text", ["im not safe", "ok", "idk"])
+def test_the_screen_waits_while_safety_is_not_said(project_db, text):
+    replies, slots = follow_up(text, slots={"screening_paused": "screening_medical"})
+    assert "utter_screening_resume" not in replies and "screening_resume" not in slots
+
+
+def test_without_a_screen_waiting_nothing_is_offered(project_db):
+    replies, slots = follow_up("yes im safe now", intent="feeling_safe")
+    assert "utter_screening_resume" not in replies and "screening_resume" not in slots

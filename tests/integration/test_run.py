@@ -135,6 +135,24 @@ def test_a_crisis_mid_screen_escalates_and_the_screen_stops(servers):
     assert not any("How often do you use" in r.get("text", "") for r in replies)  # the form does not resume
 
 
+def test_after_a_crisis_mid_screen_and_im_safe_the_screen_goes_on_with_the_answer_kept(servers):
+    """The crisis reply first; the screen waits while safety is unclear; after "I'm safe" it goes on from the next
+    question, the answer that escalated read as the mental-health answer (before, the result was lost)."""
+    port, sender = servers["rasa"], "it-screen-resume"
+    run_screen(port, sender, ["weed", "a few times a week", "no", "no"])
+    crisis = post(port, sender, "hearing voices telling me to kill myself")
+    assert any(r.get("custom", {}).get("escalation", {}).get("category") == "suicide" for r in crisis), crisis
+    assert "mental-health" not in texts(crisis)
+    waiting = post(port, sender, "ok")
+    assert "where we left off" not in texts(waiting) and "9 hours" not in texts(waiting), waiting
+    back = post(port, sender, "yes im safe now, my sister is here")
+    said = texts(back)
+    assert "glad you're safe" in said and "where we left off" in said and "9 hours" in said, back
+    done = run_screen(port, sender, ["yes", "no", "yes its safe"], start=False)
+    outcomes = [r["custom"]["screening"]["outcome"] for r in done if "screening" in r.get("custom", {})]
+    assert outcomes == ["higher_level_of_care"], done
+
+
 def test_seizure_history_answers_the_screen_and_a_seizure_now_escalates(servers):
     """History the withdrawal question asks for is its answer (bot/core/risk/screen_context.py); the same words
     outside the screen, or a seizure happening now inside it, get the crisis reply."""
