@@ -164,6 +164,7 @@ def test_urgency(detector, text, expected):
     pytest.param("i overdid it at the gym lol", id="idiom-overdid"),
     pytest.param("how do i cut back on drinking without detox", id="idiom-cut-back"),
     pytest.param("my phones about to die, call me later", id="idiom-phone-dying"),
+    pytest.param("my heart stopped when I saw the pharmacy bill", id="idiom-heart-stopped-bill"),
     pytest.param("Which T stop is closest to you? Red Line?", id="red-line-the-subway"),
 ])
 def test_idioms_do_not_fire(detector, text):
@@ -442,6 +443,8 @@ def test_round_4_lookalikes_do_not_fire(detector, text):
     'im scared of him getting out of jail next week',
     'what should we do, our son has a gun and is screaming?',
     'what can we do our neighbor is waving a gun at the kids?',
+    "my heart stopped when i saw him on the floor not moving",  # the shock idiom's object is a thing, never a person
+    "his heart stopped, they are doing cpr on him",
     'i wrote letters to everyone. i was supposed to start iop monday but im done after tonight',
     'gave my dog to my sister, im done after tonight, wont make it to group',
     'voy a matarlo',
