@@ -62,9 +62,10 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
 # once in session 14 (on the model of 07257f1), development data since. blind29a-b were written at the start of
 # session 14 for the round after (29a: Spanish-speaking and bilingual families, half the messages in Spanish; 29b:
 # people inside recovery culture, IOP clients, sponsors, sober living, MOUD, in its jargon): scored once in session 15
-# (on the model of 38dbf22), development data since. blind30a-b were written at the start of session 15 for the round after (30a: LGBTQ+ people and nightlife and
-# service workers, party drugs, partner violence, slang; 30b: people between places of care and shelter, just
-# discharged, in shelters, motels and cars, and the staff writing about them): unseen and unscored.
+# (on the model of 38dbf22), development data since. blind30a-b were written at the start of session 15 for the
+# round after (30a: LGBTQ+ people and nightlife and service workers, party drugs, partner violence, slang; 30b: people
+# between places of care and shelter, just discharged, in shelters, motels and cars, and the staff writing about
+# them): unseen and unscored.
 BLIND_SETS = {"fresh6.yml", "blind30a.yml", "blind30b.yml"}
 RECALL_TARGET = 1.0
 FALSE_POSITIVE_LIMIT = 0.03
