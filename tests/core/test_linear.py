@@ -158,3 +158,26 @@ def test_a_long_story_s_question_decides_with_the_whole():
     focused = dict(model.ranking(story, focus=question_focus(story)))
     assert whole["family"] > whole["cost"] and focused["cost"] > focused["family"]
     assert focused["cost"] == pytest.approx((whole["cost"] + dict(model.ranking("How much does it cost?"))["cost"]) / 2)
+
+
+def test_with_topics_as_classes_faq_is_their_sum_and_out_of_scope_is_weighed():
+    """"where r u located": one `faq` class for twenty topics read it as out of scope or fell back; as topics, their
+    sum is `faq` (config.yml by_topic), weighed against out of scope (out_of_scope_weight)."""
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.server.nlu.linear_components import LinearIntentClassifier
+
+    class Topics(_Ranked):
+        labels = ["faq/location", "faq/cost", "out_of_scope", "greet"]
+
+        def ranking(self, text, top=10, focus=None):
+            return [("out_of_scope", 0.4), ("faq/location", 0.35), ("faq/cost", 0.15), ("greet", 0.1)][:top]
+
+    def read(config):
+        message = Message(data={"text": "where r u located"})
+        LinearIntentClassifier(config, None, None, model=Topics()).process([message], tracker=_screen_tracker(None))
+        return {r["name"]: round(r["confidence"], 3) for r in message.get("intent_ranking")}
+
+    assert read({}) == {"faq": 0.5, "out_of_scope": 0.4, "greet": 0.1}
+    weighed = read({"out_of_scope_weight": 2.0})  # 0.8 against 0.5, scaled to sum to one
+    assert list(weighed) == ["out_of_scope", "faq", "greet"] and weighed["out_of_scope"] == round(0.8 / 1.4, 3)

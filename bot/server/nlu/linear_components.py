@@ -95,7 +95,8 @@ class LinearIntentClassifier(_LinearComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**_LinearComponent.get_default_config(), "answers": None, "answers_intent": ANSWER_INTENT}
+        return {**_LinearComponent.get_default_config(), "answers": None, "answers_intent": ANSWER_INTENT,
+                "by_topic": False, "out_of_scope_weight": 1.0}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -103,7 +104,10 @@ class LinearIntentClassifier(_LinearComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
-        texts, labels = [e.get(TEXT) for e in examples], [str(e.get(INTENT)) for e in examples]
+        # by_topic: each FAQ topic is its own class and `faq` is their sum at prediction. One class for twenty
+        # topics must fence them all off from out of scope with one plane; "where r u located" fell between.
+        texts = [e.get(TEXT) for e in examples]
+        labels = [str(e.get_full_intent() if self.config["by_topic"] else e.get(INTENT)) for e in examples]
         answers = corpora.answer_texts(corpora.folder_of(self.config.get("answers")))
         self._fit(texts + answers, labels + [str(self.config["answers_intent"])] * len(answers))
         logger.info("intent classifier trained on %d examples and %d screen answers", len(examples), len(answers))
@@ -118,9 +122,7 @@ class LinearIntentClassifier(_LinearComponent):
         for message in messages:
             if self.model is None or not message.get(TEXT):
                 continue
-            ranking = [{INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: p}
-                       for name, p in self.model.ranking(message.get(TEXT), int(self.config["ranking_length"]),
-                                                         question_focus(message.get(TEXT)))]
+            ranking = self._ranking(message.get(TEXT))
             answer = str(self.config["answers_intent"])
             best, confidence = ranking[0][INTENT_NAME_KEY], ranking[0][PREDICTED_CONFIDENCE_KEY]
             if screen_question and (best in TAKEN_AS_ANSWER or confidence < UNSURE_INTENT) \
@@ -137,6 +139,22 @@ class LinearIntentClassifier(_LinearComponent):
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
+
+
+    def _ranking(self, text: str) -> List[Dict[str, Any]]:
+        """The intents, best first; with topics as classes, a retrieval intent's probability is its topics' sum.
+        `out_of_scope_weight` weighs out of scope against twenty topics that each pull toward `faq` (then all are
+        scaled to sum to one again)."""
+        summed: Dict[str, float] = {}
+        for name, p in self.model.ranking(text, len(self.model.labels), question_focus(text)):
+            base = name.split("/", 1)[0]
+            summed[base] = summed.get(base, 0.0) + p
+        weight, total = float(self.config["out_of_scope_weight"]), 1.0  # the model's probabilities sum to one
+        if "out_of_scope" in summed:
+            total += summed["out_of_scope"] * (weight - 1.0)
+            summed["out_of_scope"] *= weight
+        best = sorted(summed.items(), key=lambda item: -item[1])[: int(self.config["ranking_length"])]
+        return [{INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: p / total} for name, p in best]
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
