@@ -49,18 +49,12 @@ class _Tracker:
         return self.slots.get(name)
 
 
-def is_risk(parse: Dict) -> bool:
-    from bot.core.contract import is_risk_intent
-
-    return bool((parse.get("risk") or {}).get("is_risk")) or is_risk_intent((parse.get("intent") or {}).get("name"))
-
-
 def simulate(person: Dict, parses: Dict[str, Dict], buttons: bool = False) -> Tuple[Dict[str, str], Counter]:
     """The values the form stores for one person, and how each answer was read. `buttons`: a question asked
     again (after a "no" to a confirmation, or words the bot could not read) is answered with its button,
     as the re-asked question offers; otherwise it counts as "not sure" (the lower bound)."""
     from bot.core.screening.extract import UNSURE
-    from actions.screening.form import read_answer
+    from actions.screening.form import escalates, read_answer
     from bot.server.nlu.language_component import SPANISH_INTENT
 
     expected = {a["question"]: str(a["value"]) for a in person["answers"]}
@@ -76,7 +70,7 @@ def simulate(person: Dict, parses: Dict[str, Dict], buttons: bool = False) -> Tu
         slots["requested_slot"] = slot
         parse = parses[(question, answer["text"])]
         events = read_answer(slot, _Tracker(dict(slots), parse))
-        if not events and is_risk(parse):
+        if not events and escalates(_Tracker(dict(slots), parse)):
             # The crisis reply, then (these people are safe) "I'm safe": the screen goes on with the answer as
             # action_escalate kept it (keep_answer), a one-line confirmation or the question again as usual.
             how["crisis reply, then the screen went on"] += 1

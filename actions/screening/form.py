@@ -45,12 +45,14 @@ INTERRUPTIONS = {"faq", "human_handoff", "stop", "retract", "bot_challenge", "ca
 ALWAYS_INTERRUPT = {"human_handoff", "stop", "retract"}
 
 
+def escalates(tracker: Tracker) -> bool:
+    """Whether the latest message gets the crisis reply (the risk layer's verdict or a risk intent)."""
+    return bool(latest_risk(tracker).get("is_risk")) or is_risk_intent(intent_of(tracker))
+
+
 def is_interruption(tracker: Tracker, strict: bool = False) -> bool:
     """Whether the latest message is not an answer (strict: only risk, a person or stop count)."""
-    intent = intent_of(tracker)
-    if latest_risk(tracker).get("is_risk") or is_risk_intent(intent):
-        return True
-    return intent in (ALWAYS_INTERRUPT if strict else INTERRUPTIONS)
+    return escalates(tracker) or intent_of(tracker) in (ALWAYS_INTERRUPT if strict else INTERRUPTIONS)
 
 
 def _stored(slot: str, value: str, text: str, tracker: Tracker) -> Dict[Text, Any]:
@@ -86,7 +88,7 @@ def read_answer(slot: str, tracker: Tracker, despite_risk: bool = False) -> Dict
     text = (tracker.latest_message or {}).get("text") or ""
     if text.startswith("/"):
         return {}
-    if not despite_risk and (latest_risk(tracker).get("is_risk") or is_risk_intent(intent_of(tracker))):
+    if not despite_risk and escalates(tracker):
         return {}
     question = slot[len("screening_"):]
 

@@ -140,7 +140,6 @@ class LinearIntentClassifier(_LinearComponent):
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
 
-
     def _ranking(self, text: str) -> List[Dict[str, Any]]:
         """The intents, best first; with topics as classes, a retrieval intent's probability is its topics' sum.
         `out_of_scope_weight` weighs out of scope against twenty topics that each pull toward `faq` (then all are
