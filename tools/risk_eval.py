@@ -33,7 +33,8 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
                                 "blind23b.yml", "blind24a.yml", "blind24b.yml", "blind25a.yml",
                                 "blind25b.yml", "blind26a.yml", "blind26b.yml", "blind27a.yml",
                                 "blind27b.yml", "blind28a.yml", "blind28b.yml", "blind29a.yml",
-                                "blind29b.yml", "blind30a.yml", "blind30b.yml"))
+                                "blind29b.yml", "blind30a.yml", "blind30b.yml", "blind31a.yml",
+                                "blind31b.yml"))
 # Sets nobody has tuned on yet: only their figures are printed, never their messages, so they stay unseen
 # by whoever changes the rules next (a round tunes on the newest of them and writes a new one first).
 # blind17.yml was written for issue 17 by a helper who saw neither the rules, the corpus (data/risk) nor the
@@ -65,8 +66,10 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
 # (on the model of 38dbf22), development data since. blind30a-b were written at the start of session 15 for the
 # round after (30a: LGBTQ+ people and nightlife and service workers, party drugs, partner violence, slang; 30b: people
 # between places of care and shelter, just discharged, in shelters, motels and cars, and the staff writing about
-# them): unseen and unscored.
-BLIND_SETS = {"fresh6.yml", "blind30a.yml", "blind30b.yml"}
+# them): unseen and unscored. blind31a-b were written at the start of session 16 for the round after (31a: veterans,
+# service members, first responders and rural families, terse, with jargon and guns at home; 31b: forwarded and quoted
+# words, long logistics messages with one line that matters, fragment answers): unseen and unscored.
+BLIND_SETS = {"fresh6.yml", "blind30a.yml", "blind30b.yml", "blind31a.yml", "blind31b.yml"}
 RECALL_TARGET = 1.0
 FALSE_POSITIVE_LIMIT = 0.03
 
