@@ -66,10 +66,11 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
 # (on the model of 38dbf22), development data since. blind30a-b were written at the start of session 15 for the
 # round after (30a: LGBTQ+ people and nightlife and service workers, party drugs, partner violence, slang; 30b: people
 # between places of care and shelter, just discharged, in shelters, motels and cars, and the staff writing about
-# them): unseen and unscored. blind31a-b were written at the start of session 16 for the round after (31a: veterans,
-# service members, first responders and rural families, terse, with jargon and guns at home; 31b: forwarded and quoted
-# words, long logistics messages with one line that matters, fragment answers): unseen and unscored.
-BLIND_SETS = {"fresh6.yml", "blind30a.yml", "blind30b.yml", "blind31a.yml", "blind31b.yml"}
+# them): scored once in session 16 (on the model of 32e05fd), development data since. blind31a-b were written at the
+# start of session 16 for the round after (31a: veterans, service members, first responders and rural families, terse,
+# with jargon and guns at home; 31b: forwarded and quoted words, long logistics messages with one line that matters,
+# fragment answers): unseen and unscored.
+BLIND_SETS = {"fresh6.yml", "blind31a.yml", "blind31b.yml"}
 RECALL_TARGET = 1.0
 FALSE_POSITIVE_LIMIT = 0.03
 
