@@ -102,6 +102,17 @@ def test_short_agreements_answer_yes(text):
     assert extract.exact(text, "commitment") == extract.YES
 
 
+@pytest.mark.parametrize("text, question, expected", [
+    ("ya i did", "relapse", "yes"), ("Yeah, I did.", "relapse", "yes"), ("yes i have", "medical", "yes"),
+    ("yep it is", "home", "safe"), ("nope i havent", "relapse", "no"), ("No, I did not", "relapse", "no"),
+    ("no im not", "mental_health", "no"), ("no it isn't", "home", "unsafe"),
+    # More than the echo is read by the answer models and the word readers, not exactly.
+    ("ya i did but only once", "relapse", None), ("no, but i get shaky", "withdrawal", None), ("i did", "relapse", None),
+])
+def test_a_yes_or_no_with_the_verb_echoed_is_read_exactly(text, question, expected):
+    assert extract.exact(text, question) == expected
+
+
 @pytest.mark.parametrize("text, expected", [
     ("my roommate uses", "unsafe"), ("my husband drinks too", "unsafe"), ("yes its safe", "safe"),
     ("i live alone", "safe"), ("no", "unsafe"), ("im staying in my car", "unsafe"), ("3", "unsure"),

@@ -88,6 +88,16 @@ _EXACT_UNSURE = {"not sure", "idk", "i dont know", "i don't know", "dunno", "uns
                  "im not sure", "i'm not sure", "not really sure", "hard to say", "i guess so maybe", "no sé", "no se",
                  "tal vez", "quizás", "quizas", "a lo mejor", "no estoy seguro", "no estoy segura", "no lo sé",
                  "no lo se", "no sé bien", "puede ser"}
+# A yes or a no with the question's verb echoed ("ya i did", "yes i have", "nope i haven't", "no it isn't") is as
+# plain as the bare word. The answer models read such short echoes from their few words and got them wrong ("ya i
+# did" to "have you gone back to using?" was read as no, 0.72; development set blind27), so they are read exactly.
+_SUBJECT = r"(?:i|we|he|she|they|it|its|it's)"
+_ECHO_YES = re.compile(rf"^(?:yes|yeah|yea|ya|yep|yup|y|si|sí|sure)(?: {_SUBJECT}(?: really)? "
+                       r"(?:did|do|does|have|has|had|am|is|was|were|can|could|will|would))?$")
+_ECHO_NO = re.compile(rf"^(?:no|nope|nah|n)(?: {_SUBJECT}(?: (?:did|do|does|have|has|had|am|is|was|were|can|could|"
+                      r"will|would) not| (?:didn't|didnt|don't|dont|doesn't|doesnt|haven't|havent|hasn't|hasnt|"
+                      r"hadn't|hadnt|isn't|isnt|wasn't|wasnt|weren't|werent|can't|cant|couldn't|couldnt|won't|wont|"
+                      r"wouldn't|wouldnt)|'m not)| im not)?$")
 _FREQUENCY_CHOICES = {"every day": "daily", "everyday": "daily", "daily": "daily", "a few times a week": "weekly",
                       "some days each week": "weekly", "weekly": "weekly", "once a month": "less_often",
                       "less often": "less_often", "monthly": "less_often",
@@ -128,6 +138,8 @@ def exact(text: str, question: Optional[str] = None) -> Optional[str]:
     answer = _NUMBERED.get(low)
     if answer is None:
         answer = YES if low in _EXACT_YES else NO if low in _EXACT_NO else UNSURE if low in _EXACT_UNSURE else None
+    if answer is None:
+        answer = YES if _ECHO_YES.match(low) else NO if _ECHO_NO.match(low) else None
     if question == "home" and answer is not None:
         return {YES: "safe", NO: "unsafe", UNSURE: UNSURE}[answer]
     return answer
