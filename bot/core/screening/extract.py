@@ -91,7 +91,7 @@ _EXACT_UNSURE = {"not sure", "idk", "i dont know", "i don't know", "dunno", "uns
 # A yes or a no with the question's verb echoed ("ya i did", "yes i have", "nope i haven't", "no it isn't") is as
 # plain as the bare word. The answer models read such short echoes from their few words and got them wrong ("ya i
 # did" to "have you gone back to using?" was read as no, 0.72; development set blind27), so they are read exactly.
-_SUBJECT = r"(?:i|we|he|she|they|it|its|it's)"
+_SUBJECT = r"(?:i|we|he|she|they|it)"
 _ECHO_YES = re.compile(rf"^(?:yes|yeah|yea|ya|yep|yup|y|si|sí|sure)(?: {_SUBJECT}(?: really)? "
                        r"(?:did|do|does|have|has|had|am|is|was|were|can|could|will|would))?$")
 _ECHO_NO = re.compile(rf"^(?:no|nope|nah|n)(?: {_SUBJECT}(?: (?:did|do|does|have|has|had|am|is|was|were|can|could|"
