@@ -114,8 +114,17 @@ def test_what_the_model_cannot_read_the_word_rules_may_and_it_is_confirmed_in_on
     assert read_answer("screening_frequency", tracker) == {"screening_confirm": "frequency:less_often",
                                                            "screening_retry": None}
     fixed_reading(monkeypatch, "no", answer_model.CONFIRM / 2)
-    tracker = tracker_for(make_tracker, "ya i did", requested="screening_relapse")
+    tracker = tracker_for(make_tracker, "yeah, once in march", requested="screening_relapse")
     assert read_answer("screening_relapse", tracker) == {"screening_confirm": "relapse:yes", "screening_retry": None}
+
+
+def test_a_yes_with_the_verb_echoed_is_read_exactly_whatever_the_model_says(make_tracker, monkeypatch):
+    """Later models read "ya i did" to the relapse question as a sure no (0.72): the echo is read as the bare yes."""
+    from bot.core.screening import answer_model
+
+    fixed_reading(monkeypatch, "no", answer_model.ACCEPT + 0.1)
+    tracker = tracker_for(make_tracker, "ya i did", requested="screening_relapse")
+    assert read_answer("screening_relapse", tracker)["screening_relapse"] == "yes"
 
 
 # The answers issue 18 saw taken as "not sure" (then tipping people to detox-first or higher care) are read
