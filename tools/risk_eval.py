@@ -34,7 +34,7 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
                                 "blind25b.yml", "blind26a.yml", "blind26b.yml", "blind27a.yml",
                                 "blind27b.yml", "blind28a.yml", "blind28b.yml", "blind29a.yml",
                                 "blind29b.yml", "blind30a.yml", "blind30b.yml", "blind31a.yml",
-                                "blind31b.yml"))
+                                "blind31b.yml", "blind32a.yml", "blind32b.yml"))
 # Sets nobody has tuned on yet: only their figures are printed, never their messages, so they stay unseen
 # by whoever changes the rules next (a round tunes on the newest of them and writes a new one first).
 # blind17.yml was written for issue 17 by a helper who saw neither the rules, the corpus (data/risk) nor the
@@ -69,8 +69,11 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
 # them): scored once in session 16 (on the model of 32e05fd), development data since. blind31a-b were written at the
 # start of session 16 for the round after (31a: veterans, service members, first responders and rural families, terse,
 # with jargon and guns at home; 31b: forwarded and quoted words, long logistics messages with one line that matters,
-# fragment answers): unseen and unscored.
-BLIND_SETS = {"fresh6.yml", "blind31a.yml", "blind31b.yml"}
+# fragment answers): scored once at the start of session 17 (on the model of 4f43f6a), development data since.
+# blind32a-b were written at the start of session 17 for the round after (32a: students, athletes, young
+# professionals and gamers, stimulants, group-chat style; 32b: serious mental illness beside substance use, case
+# managers and group-home staff, literal or disorganised writing): unseen and unscored.
+BLIND_SETS = {"fresh6.yml", "blind32a.yml", "blind32b.yml"}
 RECALL_TARGET = 1.0
 FALSE_POSITIVE_LIMIT = 0.03
 
