@@ -29,7 +29,7 @@ check_profile
 # `make train` is how a changed model is made, and it would also change what `make run` serves next.
 model=$(cat models/CURRENT 2>/dev/null)
 if [ -z "$model" ] || [ ! -f "$model" ]; then
-  echo "No trained model yet: training one first (about 2 minutes; progress in $SHELL_LOG)."
+  echo "No trained model yet: training one first (about 5 minutes; progress in $SHELL_LOG)."
   scripts/train.sh >> "$SHELL_LOG" 2>&1 || { echo "error: training failed; see $SHELL_LOG." >&2; exit 1; }
   model=$(cat models/CURRENT)
 fi

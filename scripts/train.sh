@@ -22,7 +22,7 @@ export TF_INTRA_OP_PARALLELISM_THREADS=2 TF_INTER_OP_PARALLELISM_THREADS=1
 if [ -f "$model" ]; then
   echo "model up to date: $model"
 else
-  echo "training $model (data, config or the NLU code changed); on 2 cores this takes about 7 minutes (less when only the dialogue changed: cached parts are reused)"
+  echo "training $model (data, config or the NLU code changed); on 2 cores this takes about 5 minutes (less when only the dialogue changed: cached parts are reused)"
   start=$(date +%s)
   if ! .venv/bin/rasa train --fixed-model-name "$name" --out models --quiet; then
     echo "error: training failed (see Rasa's message above). Run 'make validate' to check the training data." >&2

@@ -39,6 +39,20 @@ def test_text_classifier_matches_scikit_learn(corpus, binary):
     assert model.ranking(PROBES[4])[0][0] == model.labels[int(np.argmax(_sklearn(model, [PROBES[4]])[0]))]
 
 
+def test_an_iteration_cap_is_kept_quietly(corpus):
+    # config.yml caps the intent classifier's lbfgs iterations for the training budget: a choice, not a warning
+    # in every `rasa train`.
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    texts, labels = corpus
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = TextClassifier(c=4.0, max_iter=3).fit(texts, labels)
+    assert model.classifier.n_iter_[0] == 3
+
+
 def test_saved_classifier_scores_the_same_after_loading(corpus, tmp_path):
     import joblib
 

@@ -54,6 +54,17 @@ def test_the_category_is_the_one_the_readings_agree_on_not_the_riskiest_sentence
     assert category_of(np.array([[0.9, 0.04, 0.06]]), np.array([0.9]), 0, classes) == "overdose"
 
 
+def test_the_category_model_learns_only_from_risky_readings_and_still_names_each_risk(model):
+    # It names a risk; the yes/no model decides whether there is one (RiskModel.fit says why: training time).
+    assert sorted(model.classifier.classes_) == sorted(set(LABELS))
+    assert model.score("he said he will kill me when he gets home").category == "abuse"
+    assert model.score("i keep cutting my arms and cant stop").category == "self_harm"
+    assert category_of(np.array([[0.3, 0.7]]), np.array([0.9]), None, ["overdose", "suicide"]) == "suicide"
+    # One category only (nothing to tell apart): learned beside "none", as before.
+    one = RiskModel.fit(RISKY[:3] + ORDINARY, ["suicide"] * 3 + ["none"] * len(ORDINARY))
+    assert "none" in one.classifier.classes_ and one.score("i want to end my life tonight").category == "suicide"
+
+
 def test_the_words_a_negation_governs_are_marked_up_to_punctuation_or_but():
     assert mark_negation("I dont think im suicidal, I just feel low") == "i dont neg_think neg_im neg_suicidal . i just feel low"
     assert mark_negation("not suicidal but the razor is out") == "not neg_suicidal but the razor is out"

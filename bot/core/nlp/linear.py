@@ -12,11 +12,13 @@ from arrays taken once; tests/core/test_linear.py holds them equal to scikit-lea
 """
 from __future__ import annotations
 
+import warnings
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
 from scipy.special import expit, softmax
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
@@ -68,19 +70,22 @@ class Weights:
 
 class TextClassifier:
     def __init__(self, c: float = 8.0, char_ngrams: Tuple[int, int] = (2, 5), min_df: int = 1,
-                 max_features: Optional[int] = None, seed: int = 7) -> None:
+                 max_features: Optional[int] = None, seed: int = 7, max_iter: int = 3000) -> None:
         self.c, self.seed = c, seed
         self.words = TfidfVectorizer(lowercase=True, ngram_range=(1, 2), sublinear_tf=True,
                                      token_pattern=r"(?u)\b\w[\w']*\b")
         self.chars = TfidfVectorizer(lowercase=True, analyzer="char_wb", ngram_range=char_ngrams, min_df=min_df,
                                      sublinear_tf=True, max_features=max_features)
-        self.classifier = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=seed)
+        self.classifier = LogisticRegression(C=c, class_weight="balanced", max_iter=max_iter, random_state=seed)
         self._fast: Optional[Tuple[Features, Weights]] = None
         self._analyzer: Optional[Callable[[str], List[str]]] = None
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "TextClassifier":
         features = hstack([self.words.fit_transform(texts), self.chars.fit_transform(texts)]).tocsr()
-        self.classifier.fit(features, list(labels))
+        with warnings.catch_warnings():
+            # A max_iter under what lbfgs would take is a choice (the intent classifier's, config.yml), not a fault.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.classifier.fit(features, list(labels))
         self._fast = None
         self._analyzer = None
         return self

@@ -145,7 +145,7 @@ def log_count_ratios(features: csr_matrix, positive: np.ndarray, alpha: float = 
     return np.log((p / p.sum()) / (q / q.sum()))
 
 
-def category_of(probabilities: np.ndarray, risk: np.ndarray, none: int, classes: Sequence[str]) -> str:
+def category_of(probabilities: np.ndarray, risk: np.ndarray, none: Optional[int], classes: Sequence[str]) -> str:
     """The risk category the readings agree on: each reading's category probabilities (rows), weighted by how risky
     the score model finds that reading. The riskiest reading alone named the category before, and one sentence often
     leans elsewhere than the message ("snorted what i thought was coke. heart going crazy cant feel my left arm" was
@@ -153,9 +153,11 @@ def category_of(probabilities: np.ndarray, risk: np.ndarray, none: int, classes:
     suicide; the readings together say overdose and violence). On four leave-writers-out folds of data/risk (26
     writers) the model's category was right for 91.9% -> 93.3% of the crises caught; on the 21 development blind
     sets 94.8% -> 96.5%, every set the same or better (26b 89.0% -> 93.4%, 24a 87.4% -> 91.4%; README, "Session
-    13"). It names the risk; the score decides it."""
+    13"). It names the risk; the score decides it. `none` is the index of a "none" class if the category model has
+    one (models trained before session 17 do)."""
     row = (probabilities * risk[:, None]).sum(axis=0)
-    row[none] = -np.inf
+    if none is not None:
+        row[none] = -np.inf
     return str(classes[int(np.argmax(row))])
 
 
@@ -169,7 +171,8 @@ class RiskModel:
     def __init__(self, words: TfidfVectorizer, chars: TfidfVectorizer, classifier: LogisticRegression,
                  binary: LogisticRegression) -> None:
         self.words, self.chars, self.classifier, self.binary = words, chars, classifier, binary
-        self._none = list(classifier.classes_).index(NONE)
+        classes = list(classifier.classes_)
+        self._none = classes.index(NONE) if NONE in classes else None
         self._risk = list(binary.classes_).index(True)
         # Scoring from arrays taken once (bot/core/nlp/linear.py says why): the same numbers, a fraction of the time.
         self._features = Features([words, chars])
@@ -177,16 +180,27 @@ class RiskModel:
         self._binary_weights = Weights(binary, self._features)
 
     @classmethod
-    def fit(cls, texts: Sequence[str], labels: Sequence[str], c: float = 8.0, seed: int = 7) -> "RiskModel":
+    def fit(cls, texts: Sequence[str], labels: Sequence[str], c: float = 8.0, seed: int = 7,
+            category_c: float = 16.0) -> "RiskModel":
         words = TfidfVectorizer(lowercase=True, ngram_range=(1, 2), min_df=1, sublinear_tf=True,
                                 token_pattern=r"(?u)\b\w[\w']*\b", preprocessor=mark_negation)
         chars = TfidfVectorizer(lowercase=True, analyzer="char_wb", ngram_range=(2, 5), min_df=2,
                                 sublinear_tf=True, max_features=200_000)
         features = hstack([words.fit_transform(texts), chars.fit_transform(texts)]).tocsr()
-        classifier = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=seed,
-                                        solver="lbfgs")
-        classifier.fit(features, list(labels))
         risky = np.array([label != NONE for label in labels])
+        # The category model learns from the risky readings alone: it names a risk, the yes/no model decides one.
+        # Learning "none" too had it fit all 80,000 readings (nine in ten ordinary), 295 lbfgs iterations in about
+        # 190 s of `make train`'s 7 minutes, over issue 17's budget of 6; on the risky 11,000 it takes about 50 s.
+        # On the 30 development blind sets (blind17-31) the model's category was right for 96.70% -> 96.46% of the
+        # 5,305 crises it scored from 0.45 (C 8: 96.32%, C 4: 96.15%; README, "Session 17"). With fewer than two
+        # categories to tell apart (small test corpora) it learns from every reading, as before.
+        only_risky = len({label for label in labels if label != NONE}) >= 2
+        classifier = LogisticRegression(C=category_c if only_risky else c, class_weight="balanced", max_iter=3000,
+                                        random_state=seed, solver="lbfgs")
+        if only_risky:
+            classifier.fit(features[risky], [label for label in labels if label != NONE])
+        else:
+            classifier.fit(features, list(labels))
         ratios = log_count_ratios(features, risky)
         binary = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=seed, solver="lbfgs")
         binary.fit(features.multiply(ratios).tocsr(), risky)
@@ -211,7 +225,9 @@ class RiskModel:
         index = list(self.classifier.classes_).index(label)
         vector = hstack(self._features([verdict.sentence])).tocsr()
         names = np.concatenate([self.words.get_feature_names_out(), self.chars.get_feature_names_out()])
-        weights = self.classifier.coef_[index] - self.classifier.coef_[self._none]
+        # Against "none" where the category model has it, else against the categories' mean.
+        baseline = self.classifier.coef_[self._none] if self._none is not None else self.classifier.coef_.mean(axis=0)
+        weights = self.classifier.coef_[index] - baseline
         row = vector.tocoo()
         contributions = sorted(((str(names[j]), float(v * weights[j])) for j, v in zip(row.col, row.data, strict=True)),
                                key=lambda pair: -pair[1])

@@ -55,7 +55,7 @@ class _LinearComponent(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"c": 8.0, "char_min_df": 1, "random_seed": 7, "ranking_length": 10}
+        return {"c": 8.0, "char_min_df": 1, "random_seed": 7, "ranking_length": 10, "max_iter": 3000}
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -69,7 +69,8 @@ class _LinearComponent(GraphComponent):
 
     def _fit(self, texts: List[str], labels: List[str]) -> None:
         self.model = TextClassifier(c=float(self.config["c"]), min_df=int(self.config["char_min_df"]),
-                                    seed=int(self.config["random_seed"])).fit(texts, labels)
+                                    seed=int(self.config["random_seed"]),
+                                    max_iter=int(self.config["max_iter"])).fit(texts, labels)
         with self._storage.write_to(self._resource) as directory:
             joblib.dump({"model": self.model, "extra": self.extra}, Path(directory) / MODEL_FILE)
 

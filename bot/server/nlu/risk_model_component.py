@@ -37,15 +37,15 @@ REVIEWED = ROOT / "data" / "reviewed" / "risk"
 # this code changed (the corpus fingerprint would not see it). 2: the sentences of ordinary messages added as
 # ordinary (session 10). 3: screen answers telling a problem present now left out of the ordinary examples (session
 # 11, corpora.PRESENT_PROBLEM). 4: the yes/no score model learns on NB-weighted features (session 12,
-# model.log_count_ratios). 5: the word n-grams read negation scope (session 13, model.mark_negation).
-TRAINING_SET_VERSION = "5"
+# model.log_count_ratios). 5: the word n-grams read negation scope (session 13, model.mark_negation). 6: the category
+# model learns from the risky readings alone (session 17, RiskModel.fit).
+TRAINING_SET_VERSION = "6"
 
 
 def corpus_files(config: Dict[Text, Any]) -> List[Path]:
     folder = Path(config.get("corpus") or "data/risk")
     folder = folder if folder.is_absolute() else ROOT / folder
     return sorted(folder.glob("*.yml")) + sorted(REVIEWED.glob("*.yml"))
-
 
 
 def training_set(corpus: List[Path], answers: Optional[Path], intent_examples: List[Message]) -> Tuple[List[str], List[str]]:
@@ -68,7 +68,7 @@ def training_set(corpus: List[Path], answers: Optional[Path], intent_examples: L
 class RiskModelScorer(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"corpus": "data/risk", "answers": None, "c": 8.0, "random_seed": 7}
+        return {"corpus": "data/risk", "answers": None, "c": 8.0, "category_c": 16.0, "random_seed": 7}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -92,7 +92,8 @@ class RiskModelScorer(GraphComponent):
     def train(self, training_data: TrainingData) -> Resource:
         texts, labels = training_set(corpus_files(self.config), corpora.folder_of(self.config.get("answers")),
                                      training_data.intent_examples)
-        self.model = RiskModel.fit(texts, labels, c=float(self.config["c"]), seed=int(self.config["random_seed"]))
+        self.model = RiskModel.fit(texts, labels, c=float(self.config["c"]), seed=int(self.config["random_seed"]),
+                                   category_c=float(self.config["category_c"]))
         logger.info("risk model trained on %d messages (%d risk)", len(texts), sum(x != NONE for x in labels))
         with self._storage.write_to(self._resource) as directory:
             self.model.save(Path(directory))
