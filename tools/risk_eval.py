@@ -34,7 +34,8 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
                                 "blind25b.yml", "blind26a.yml", "blind26b.yml", "blind27a.yml",
                                 "blind27b.yml", "blind28a.yml", "blind28b.yml", "blind29a.yml",
                                 "blind29b.yml", "blind30a.yml", "blind30b.yml", "blind31a.yml",
-                                "blind31b.yml", "blind32a.yml", "blind32b.yml"))
+                                "blind31b.yml", "blind32a.yml", "blind32b.yml", "blind33a.yml",
+                                "blind33b.yml"))
 # Sets nobody has tuned on yet: only their figures are printed, never their messages, so they stay unseen
 # by whoever changes the rules next (a round tunes on the newest of them and writes a new one first).
 # blind17.yml was written for issue 17 by a helper who saw neither the rules, the corpus (data/risk) nor the
@@ -72,8 +73,11 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
 # fragment answers): scored once at the start of session 17 (on the model of 4f43f6a), development data since.
 # blind32a-b were written at the start of session 17 for the round after (32a: students, athletes, young
 # professionals and gamers, stimulants, group-chat style; 32b: serious mental illness beside substance use, case
-# managers and group-home staff, literal or disorganised writing): unseen and unscored.
-BLIND_SETS = {"fresh6.yml", "blind32a.yml", "blind32b.yml"}
+# managers and group-home staff, literal or disorganised writing): unseen and unscored. blind33a-b were written in session 17 for the round after that
+# (33a: people writing from work or on a break, and supervisors, HR, EAP and union staff writing about an employee;
+# 33b: immigrants, refugees and remote tribal or rural communities, in simple or translated English and Spanish, often
+# typed by a relative): unseen and unscored.
+BLIND_SETS = {"fresh6.yml", "blind32a.yml", "blind32b.yml", "blind33a.yml", "blind33b.yml"}
 RECALL_TARGET = 1.0
 FALSE_POSITIVE_LIMIT = 0.03
 
