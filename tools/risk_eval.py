@@ -73,11 +73,12 @@ FRESH_SETS = tuple(ROOT / "tests" / "risk" / name
 # fragment answers): scored once at the start of session 17 (on the model of 4f43f6a), development data since.
 # blind32a-b were written at the start of session 17 for the round after (32a: students, athletes, young
 # professionals and gamers, stimulants, group-chat style; 32b: serious mental illness beside substance use, case
-# managers and group-home staff, literal or disorganised writing): unseen and unscored. blind33a-b were written in session 17 for the round after that
+# managers and group-home staff, literal or disorganised writing): scored once in session 17 (on the model of 9b6ff89),
+# development data since. blind33a-b were written in session 17 for the round after that
 # (33a: people writing from work or on a break, and supervisors, HR, EAP and union staff writing about an employee;
 # 33b: immigrants, refugees and remote tribal or rural communities, in simple or translated English and Spanish, often
 # typed by a relative): unseen and unscored.
-BLIND_SETS = {"fresh6.yml", "blind32a.yml", "blind32b.yml", "blind33a.yml", "blind33b.yml"}
+BLIND_SETS = {"fresh6.yml", "blind33a.yml", "blind33b.yml"}
 RECALL_TARGET = 1.0
 FALSE_POSITIVE_LIMIT = 0.03
 
